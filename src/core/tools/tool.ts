@@ -1,0 +1,27 @@
+// The contract of a tool the agent loop can call.
+
+export interface ToolContext {
+  runId: string;
+  sessionId: string;
+  principal: string;
+  /** Aborts on run cancellation or when the tool's time budget is spent. */
+  signal: AbortSignal;
+}
+
+export interface ToolOutcome {
+  success: boolean;
+  output: unknown;
+  error?: string;
+}
+
+export interface Tool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  /** Read-only tools never change anything outside the daemon; the policy may let them run unasked. */
+  readOnly: boolean;
+  /** Tools whose every call needs a human decision, whatever the policy says. */
+  alwaysAsk: boolean;
+  timeoutMs: number;
+  execute(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome>;
+}
