@@ -1,0 +1,101 @@
+// createCore: the one object every transport receives; wires the core's services over their ports.
+import { ApprovalService } from './approvals/approvals.js';
+import type { ApprovalStore } from './approvals/store.js';
+import { Authenticator } from './auth/authenticate.js';
+import { Authorizer } from './auth/authorize.js';
+import { EventBus } from './events/event-bus.js';
+import { Journal } from './journal/journal.js';
+import type { JournalStore } from './journal/store.js';
+import type { ModelProvider } from './models/model-provider.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from './runs/run-limits.js';
+import { RunService } from './runs/runs.js';
+import type { RunStore } from './runs/store.js';
+import { RunTape } from './runs/tape.js';
+import { SessionService } from './sessions/sessions.js';
+import type { SessionStore } from './sessions/store.js';
+import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
+import { ToolRegistry } from './tools/registry.js';
+import type { Tool } from './tools/tool.js';
+
+export interface CoreDeps {
+  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore };
+  model: ModelProvider;
+  tools: Tool[];
+  toolPolicy?: ToolPolicyConfig;
+  limits?: Partial<RunLimits>;
+  approvalTimeoutMs?: number;
+  journalMaxPayloadBytes?: number;
+  adminToken: string;
+  now?: () => number;
+}
+
+export interface Core {
+  auth: Authenticator;
+  authorizer: Authorizer;
+  journal: Journal;
+  bus: EventBus;
+  sessions: SessionService;
+  approvals: ApprovalService;
+  runs: RunService;
+  tools: ToolRegistry;
+  /** Marks what a crashed predecessor left unfinished (runs, approvals); call before serving. */
+  recover(): Promise<{ runs: number; approvals: number }>;
+  /** Stops accepting runs and ends the live ones. */
+  shutdown(): Promise<void>;
+}
+
+export function createCore(deps: CoreDeps): Core {
+  const now = deps.now ?? Date.now;
+  const limits: RunLimits = { ...DEFAULT_RUN_LIMITS, ...deps.limits };
+  const journal = new Journal(deps.stores.journal, { now, ...(deps.journalMaxPayloadBytes ? { maxPayloadBytes: deps.journalMaxPayloadBytes } : {}) });
+  const auth = new Authenticator(deps.adminToken);
+  const authorizer = new Authorizer();
+  authorizer.onDenied((ctx, action, reason) => {
+    void journal
+      .append({ kind: 'auth.denied', actor: 'system', principal: ctx.principal, deviceId: ctx.deviceId, channel: ctx.channel, payload: { action, reason, request_id: ctx.requestId } })
+      .catch(() => undefined);
+  });
+  const bus = new EventBus();
+  const tools = new ToolRegistry();
+  for (const tool of deps.tools) tools.register(tool);
+  const policy = new ToolPolicy(tools, deps.toolPolicy);
+  const sessions = new SessionService(deps.stores.sessions, authorizer, journal, now);
+  const approvals = new ApprovalService(deps.stores.approvals, authorizer, journal, deps.approvalTimeoutMs ?? 60_000, now);
+  sessions.onArchived((sessionId) => approvals.cache.forgetSession(sessionId));
+  const tape = new RunTape(deps.stores.runs, bus, now);
+  const runs = new RunService({
+    store: deps.stores.runs,
+    tape,
+    sessions,
+    approvals,
+    authorizer,
+    journal,
+    model: deps.model,
+    registry: tools,
+    policy,
+    limits,
+    now,
+  });
+  return {
+    auth,
+    authorizer,
+    journal,
+    bus,
+    sessions,
+    approvals,
+    runs,
+    tools,
+    async recover() {
+      const approvalCount = approvals.resolveOrphans('daemon_restarted');
+      const runCount = await runs.recover();
+      return { runs: runCount, approvals: approvalCount };
+    },
+    shutdown: () => runs.shutdown(),
+  };
+}
+
+export { CoreError, type ErrorCode, ERROR_CODES } from './errors.js';
+export type { CallContext } from './context.js';
+export type { RunEvent } from './events/run-event.js';
+export type { RunHandle } from './runs/active-run.js';
+export type { RunRecord } from './runs/store.js';

@@ -1,0 +1,175 @@
+// SessionService: resolve/create, list and archive sessions owned by (principal, device id, channel).
+import { randomBytes } from 'node:crypto';
+import { type Authorizer, ownerOf } from '../auth/authorize.js';
+import type { CallContext } from '../context.js';
+import { CoreError } from '../errors.js';
+import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
+import type { Journal } from '../journal/journal.js';
+import type { SessionRecord, SessionStore } from './store.js';
+
+export const MAX_SESSION_PAGE = 500;
+const SESSION_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ResolveSessionInput {
+  sessionId?: string;
+  sessionKey?: string;
+  label?: string;
+  /** Fail with not_found instead of creating. */
+  requireExisting?: boolean;
+}
+
+export interface ResolveSessionResult {
+  session: SessionRecord;
+  created: boolean;
+}
+
+export interface ListSessionsInput {
+  afterSessionId?: string;
+  limit?: number;
+  includeArchived?: boolean;
+}
+
+export interface CleanupSessionResult {
+  session: SessionRecord;
+  newlyArchived: boolean;
+  previousSessionKey: string;
+  runCount: number;
+}
+
+/** Listeners told when a session is archived (approval caches keyed by session forget it). */
+export type SessionArchivedListener = (sessionId: string) => void;
+
+export class SessionService {
+  private readonly archivedListeners: SessionArchivedListener[] = [];
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly authorizer: Authorizer,
+    private readonly journal: Journal,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  onArchived(listener: SessionArchivedListener): void {
+    this.archivedListeners.push(listener);
+  }
+
+  /**
+   * Returns the caller's session by id or key, creating it when absent (unless `requireExisting`).
+   * @throws `permission_denied` when the session belongs to another owner, `not_found`,
+   *   `failed_precondition` for an archived session, `invalid_argument` for malformed ids or keys.
+   */
+  async resolve(ctx: CallContext, input: ResolveSessionInput): Promise<ResolveSessionResult> {
+    this.authorizer.authorize(ctx, 'sessions.write');
+    if (input.sessionId !== undefined && input.sessionId !== '') requireCanonicalId(input.sessionId, 'session_id');
+    if (input.sessionKey !== undefined && input.sessionKey !== '' && !SESSION_KEY_PATTERN.test(input.sessionKey)) {
+      throw new CoreError('invalid_argument', 'session_key must be 1-128 characters of [A-Za-z0-9._:-]');
+    }
+    if (input.label !== undefined && input.label.length > 200) {
+      throw new CoreError('invalid_argument', 'session_label must be at most 200 characters');
+    }
+    const existing = input.sessionId
+      ? this.store.getSession(input.sessionId)
+      : input.sessionKey
+        ? this.store.getSessionByKey(input.sessionKey)
+        : undefined;
+    if (existing) {
+      this.authorizer.authorize(ctx, 'sessions.write', existing);
+      if (existing.archivedAtMs !== null) {
+        throw new CoreError('failed_precondition', `session ${existing.sessionId} is archived; start a new session`);
+      }
+      return { session: existing, created: false };
+    }
+    if (input.requireExisting) throw new CoreError('not_found', 'session not found');
+    const at = this.now();
+    const sessionId = input.sessionId || newId();
+    const session: SessionRecord = {
+      sessionId,
+      sessionKey: input.sessionKey || `session:${sessionId}`,
+      label: input.label ?? null,
+      ...ownerOf(ctx),
+      createdAtMs: at,
+      updatedAtMs: at,
+      archivedAtMs: null,
+      lastRunId: null,
+    };
+    try {
+      this.store.insertSession(session);
+    } catch (cause) {
+      throw new CoreError('already_exists', 'a session with this id or key already exists', { cause });
+    }
+    await this.journal.append({
+      kind: 'session.created',
+      actor: 'system',
+      ...journalIdentity(ctx),
+      sessionId,
+      payload: { session_key: session.sessionKey },
+    });
+    return { session, created: true };
+  }
+
+  /** @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`. */
+  get(ctx: CallContext, sessionId: string): SessionRecord {
+    this.authorizer.authorize(ctx, 'sessions.read');
+    requireCanonicalId(sessionId, 'session_id');
+    const session = this.store.getSession(sessionId);
+    if (!session) throw new CoreError('not_found', `session not found: ${sessionId}`);
+    this.authorizer.authorize(ctx, 'sessions.read', session);
+    return session;
+  }
+
+  /** The caller's sessions (every owner's for admin), keyset-paged by session id. */
+  list(ctx: CallContext, input: ListSessionsInput): { sessions: SessionRecord[]; nextAfterSessionId: string | null } {
+    this.authorizer.authorize(ctx, 'sessions.read');
+    const limit = clampLimit(input.limit);
+    if (input.afterSessionId && !isCanonicalId(input.afterSessionId)) {
+      throw new CoreError('invalid_argument', 'after_session_id must be a canonical ULID');
+    }
+    const sessions = this.store.listSessions({
+      ...(ctx.principal.startsWith('admin:') ? {} : { owner: ownerOf(ctx) }),
+      ...(input.afterSessionId ? { afterSessionId: input.afterSessionId } : {}),
+      includeArchived: input.includeArchived ?? false,
+      limit: limit + 1,
+    });
+    const hasMore = sessions.length > limit;
+    const page = hasMore ? sessions.slice(0, limit) : sessions;
+    return { sessions: page, nextAfterSessionId: hasMore ? (page.at(-1)?.sessionId ?? null) : null };
+  }
+
+  /** Archives the session and rotates its key; archiving twice reports `newlyArchived: false`. */
+  async cleanup(ctx: CallContext, sessionId: string): Promise<CleanupSessionResult> {
+    this.authorizer.authorize(ctx, 'sessions.write');
+    const session = this.get(ctx, sessionId);
+    this.authorizer.authorize(ctx, 'sessions.write', session);
+    const runCount = this.store.countRuns(sessionId);
+    if (session.archivedAtMs !== null) {
+      return { session, newlyArchived: false, previousSessionKey: session.sessionKey, runCount };
+    }
+    const at = this.now();
+    const newKey = `archived:${session.sessionId}:${randomBytes(6).toString('hex')}`;
+    this.store.archiveSession(sessionId, newKey, at);
+    for (const listener of this.archivedListeners) listener(sessionId);
+    await this.journal.append({
+      kind: 'session.cleaned',
+      actor: 'user',
+      ...journalIdentity(ctx),
+      sessionId,
+      payload: { previous_session_key: session.sessionKey, run_count: runCount },
+    });
+    const archived = this.store.getSession(sessionId) as SessionRecord;
+    return { session: archived, newlyArchived: true, previousSessionKey: session.sessionKey, runCount };
+  }
+
+  /** Records the latest run of a session (called by the run engine). */
+  touch(sessionId: string, runId: string): void {
+    this.store.touchSession(sessionId, runId, this.now());
+  }
+}
+
+export function journalIdentity(ctx: Pick<CallContext, 'principal' | 'deviceId' | 'channel'>) {
+  return { principal: ctx.principal, deviceId: ctx.deviceId, channel: ctx.channel };
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || limit <= 0) return 100;
+  return Math.min(limit, MAX_SESSION_PAGE);
+}
