@@ -4,6 +4,7 @@ import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
 import { EventBus } from './events/event-bus.js';
+import { AuditLog } from './journal/audit-log.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
 import type { ModelProvider } from './models/model-provider.js';
@@ -32,7 +33,10 @@ export interface CoreDeps {
 export interface Core {
   auth: Authenticator;
   authorizer: Authorizer;
+  /** The journal itself: the daemon's own writes and offline-style checks. */
   journal: Journal;
+  /** The journal as callers use it, authorized and bound to their identity. */
+  audit: AuditLog;
   bus: EventBus;
   sessions: SessionService;
   approvals: ApprovalService;
@@ -80,6 +84,7 @@ export function createCore(deps: CoreDeps): Core {
     auth,
     authorizer,
     journal,
+    audit: new AuditLog(journal, authorizer),
     bus,
     sessions,
     approvals,

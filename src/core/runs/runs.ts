@@ -179,6 +179,10 @@ export class RunService {
     await Promise.allSettled([...this.finishing]);
   }
 
+  get modelName(): string {
+    return this.deps.model.name;
+  }
+
   get activeCount(): number {
     return this.active.size;
   }

@@ -17,11 +17,17 @@ export interface ToolOutcome {
 export interface Tool {
   name: string;
   description: string;
+  /** JSON Schema of the input object (built-ins write it with TypeBox); the registry validates against it. */
   inputSchema: Record<string, unknown>;
   /** Read-only tools never change anything outside the daemon; the policy may let them run unasked. */
   readOnly: boolean;
   /** Tools whose every call needs a human decision, whatever the policy says. */
   alwaysAsk: boolean;
   timeoutMs: number;
+  /**
+   * Runs one call. `input` has passed `ToolRegistry.validate` against `inputSchema`. Expected failures
+   * (refusals, upstream errors, abort, timeout) resolve with `success: false` and a safe `error`;
+   * a throw is a defect, which the caller reports as `internal`.
+   */
   execute(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome>;
 }

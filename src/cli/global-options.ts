@@ -1,0 +1,61 @@
+// The options every `palyra` command accepts (--url, --grpc, --token, --json) and how a command reads them.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export const DEFAULT_URL = 'http://127.0.0.1:7142';
+export const DEFAULT_GRPC = '127.0.0.1:7443';
+
+export interface GlobalOptions {
+  /** Base URL of the daemon's HTTP API. */
+  url: string;
+  /** `host:port` of the daemon's gRPC gateway. */
+  grpc: string;
+  /** Admin token, if given by --token or PALYRA_ADMIN_TOKEN. */
+  token?: string;
+  /** Machine-readable output: one JSON document, or NDJSON lines for streams. */
+  json: boolean;
+}
+
+function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7142');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('expected an http:// or https:// URL, e.g. http://127.0.0.1:7142');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseHostPort(value: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) > 65535) {
+    throw new InvalidArgumentError('expected host:port, e.g. 127.0.0.1:7443 or [::1]:7443');
+  }
+  return value;
+}
+
+/** Declares the global options on the root program (subcommands see them via optsWithGlobals). */
+export function addGlobalOptions(program: Command): void {
+  program
+    .addOption(
+      new Option('--url <url>', 'daemon HTTP API base URL').env('PALYRA_URL').default(DEFAULT_URL).argParser(parseUrl),
+    )
+    .addOption(
+      new Option('--grpc <host:port>', 'daemon gRPC address').env('PALYRA_GRPC').default(DEFAULT_GRPC).argParser(parseHostPort),
+    )
+    .addOption(new Option('--token <token>', 'admin token').env('PALYRA_ADMIN_TOKEN'))
+    .addOption(new Option('--json', 'machine-readable output (JSON, or NDJSON for streams)'));
+}
+
+/** The global options as seen from any (sub)command, typed. */
+export function readGlobalOptions(command: Command): GlobalOptions {
+  const options = command.optsWithGlobals<Partial<GlobalOptions>>();
+  return {
+    url: options.url ?? DEFAULT_URL,
+    grpc: options.grpc ?? DEFAULT_GRPC,
+    ...(options.token ? { token: options.token } : {}),
+    json: options.json === true,
+  };
+}

@@ -1,0 +1,170 @@
+// startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order.
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createCore } from './core/index.js';
+import type { ModelProvider } from './core/models/model-provider.js';
+import { createBuiltinTools } from './core/tools/builtin/index.js';
+import type { PalyraConfig } from './infra/config/schema.js';
+import { componentLogger } from './infra/log.js';
+import { createBuiltinModel } from './infra/models/builtin-model.js';
+import { createOpenAiChatModel } from './infra/models/openai-chat.js';
+import { PACKAGE_VERSION } from './infra/package-version.js';
+import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
+import { createApprovalStore } from './infra/store/approval-store.js';
+import { DB_FILE_NAME, openDb } from './infra/store/db.js';
+import { SqliteJournalStore } from './infra/store/journal-store.js';
+import { createRunStore } from './infra/store/run-store.js';
+import { createSessionStore } from './infra/store/session-store.js';
+import { WriteBatcher } from './infra/store/write-batcher.js';
+import { createGrpcServer } from './transport/grpc/server.js';
+import { createHttpServer } from './transport/http/server.js';
+
+export interface StartDaemonOptions {
+  config: PalyraConfig;
+  logger: Logger;
+  /** Written (atomically) once every listener is bound: `{ http, grpc, quic, pid }`. */
+  readyFile?: string;
+  /** Where the start-up banner goes; stderr by default so stdout stays JSON logs. */
+  banner?: (text: string) => void;
+}
+
+export interface ReadyInfo {
+  http: string;
+  grpc: string;
+  quic: string | null;
+  pid: number;
+  state_dir: string;
+}
+
+export interface RunningDaemon {
+  ready: ReadyInfo;
+  close(reason?: string): Promise<void>;
+}
+
+/** Starts palyrad; anything that fails half-way is closed again before the error propagates. */
+export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
+  const { config, logger } = options;
+  const startedAtMs = Date.now();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown step failed');
+      }
+    }
+  };
+  try {
+    const lock = prepareStateDir(config.stateDir);
+    cleanups.push(() => lock.release());
+    const adminToken = loadOrCreateAdminToken(config.stateDir, config.auth.adminToken);
+    if (adminToken.warning) logger.warn(adminToken.warning);
+
+    const db = openDb(join(config.stateDir, DB_FILE_NAME));
+    cleanups.push(() => {
+      db.close();
+    });
+    const batcher = new WriteBatcher(db);
+    cleanups.push(() => batcher.close());
+
+    const core = createCore({
+      stores: {
+        journal: new SqliteJournalStore(db, { batcher }),
+        sessions: createSessionStore(db),
+        runs: createRunStore(db, batcher),
+        approvals: createApprovalStore(db),
+      },
+      model: createModel(config),
+      tools: createBuiltinTools({
+        httpFetch: { allowPrivateNetworks: config.tools.httpAllowPrivate, allowedHosts: config.tools.httpAllowedHosts, maxBytes: config.tools.httpMaxBytes },
+        process: { allowedCommands: config.tools.processAllowedCommands },
+      }),
+      toolPolicy: { allow: config.tools.allow, deny: config.tools.deny },
+      limits: config.runs,
+      approvalTimeoutMs: config.approvals.timeoutMs,
+      journalMaxPayloadBytes: config.journal.maxPayloadBytes,
+      adminToken: adminToken.token,
+    });
+    cleanups.push(() => core.shutdown());
+    const recovered = await core.recover();
+    if (recovered.runs > 0 || recovered.approvals > 0) logger.warn(recovered, 'marked work left unfinished by a previous daemon as failed (daemon_restarted)');
+
+    let ready = false;
+    const listeners: Record<string, string | null> = { http: null, grpc: null, quic: null };
+    const info = { version: PACKAGE_VERSION, startedAtMs, listeners: () => ({ ...listeners }), isReady: () => ready };
+
+    const grpc = createGrpcServer({ info, logger: componentLogger(logger, 'grpc') });
+    const grpcPort = await grpc.listen(config.grpc.host, config.grpc.port);
+    cleanups.push(() => grpc.close());
+    listeners.grpc = hostPort(config.grpc.host, grpcPort);
+
+    const http = await createHttpServer({ core, logger: componentLogger(logger, 'http'), info });
+    // Closed before the core shuts down, so no request reaches a core that is going away.
+    cleanups.push(() => http.close());
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const httpAddress = http.server.address();
+    const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
+    listeners.http = `http://${hostPort(config.http.host, httpPort)}`;
+
+    const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: null, pid: process.pid, state_dir: config.stateDir };
+    if (options.readyFile) {
+      writeReadyFile(options.readyFile, readyInfo);
+      const readyFile = options.readyFile;
+      cleanups.push(() => rmSync(readyFile, { force: true }));
+    }
+    ready = true;
+    logger.info({ ...readyInfo, model: core.runs.modelName }, 'palyrad ready');
+    (options.banner ?? ((text) => process.stderr.write(text)))(banner(readyInfo, adminToken));
+
+    let closing: Promise<void> | undefined;
+    return {
+      ready: readyInfo,
+      close(reason = 'shutdown') {
+        closing ??= (async () => {
+          logger.info({ reason }, 'palyrad stopping');
+          ready = false;
+          await closeAll();
+          logger.info('palyrad stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function createModel(config: PalyraConfig): ModelProvider {
+  if (config.model.provider === 'builtin') return createBuiltinModel({ tokenDelayMs: config.model.tokenDelayMs });
+  return createOpenAiChatModel({
+    baseUrl: config.model.baseUrl ?? 'https://api.openai.com/v1',
+    model: config.model.model ?? 'gpt-4o-mini',
+    apiKey: process.env[config.model.apiKeyEnv] ?? '',
+    timeoutMs: config.model.timeoutMs,
+  });
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function writeReadyFile(path: string, info: ReadyInfo): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+function banner(info: ReadyInfo, token: { created: boolean; source: string; path: string | null; token: string }): string {
+  const lines = [`palyrad ${PACKAGE_VERSION} is ready`, `  console:  ${info.http}/`, `  gRPC:     ${info.grpc}`];
+  if (token.created) {
+    lines.push(`  admin token (shown once, also saved to ${token.path}):`, `    ${token.token}`);
+  } else if (token.path) {
+    lines.push(`  admin token: in ${token.path}`);
+  } else {
+    lines.push('  admin token: from PALYRA_ADMIN_TOKEN / the config file');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,69 @@
+// The PalyraConfig TypeBox schema: every config key, its type, limits and default.
+import Type from 'typebox';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const MODEL_PROVIDERS = ['builtin', 'openai'] as const;
+
+/** Relative to the daemon's working directory. */
+export const DEFAULT_STATE_DIR = './.palyra';
+
+/** The minimum length of an admin token, wherever it comes from. */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+
+const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+const host = () => Type.String({ minLength: 1, default: '127.0.0.1' });
+const positiveInt = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue });
+const nonNegativeInt = (defaultValue: number) => Type.Integer({ minimum: 0, default: defaultValue });
+const path = () => Type.Optional(Type.String({ minLength: 1 }));
+const stringList = () => Type.Array(Type.String({ minLength: 1 }), { default: [] });
+const section = <T extends Type.TProperties>(properties: T) =>
+  Type.Object(properties, { additionalProperties: false, default: {} });
+
+/**
+ * The daemon configuration. Keys are camelCase here and snake_case in `palyra.toml`
+ * (`http.port`, `runs.max_turns`, `tools.http_allow_private`). Paths are absolute after loading.
+ */
+export const PalyraConfigSchema = Type.Object(
+  {
+    stateDir: Type.String({ minLength: 1, default: DEFAULT_STATE_DIR }),
+    http: section({ host: host(), port: port(7142) }),
+    grpc: section({ host: host(), port: port(7443) }),
+    quic: section({ host: host(), port: port(7444) }),
+    tls: section({ certPath: path(), keyPath: path(), clientCaPath: path() }),
+    auth: section({ adminToken: Type.Optional(Type.String({ minLength: ADMIN_TOKEN_MIN_LENGTH })) }),
+    model: section({
+      provider: Type.Enum([...MODEL_PROVIDERS], { default: 'builtin' }),
+      baseUrl: Type.Optional(Type.String({ pattern: '^https?://\\S+$', description: 'an http:// or https:// URL' })),
+      model: Type.Optional(Type.String({ minLength: 1 })),
+      apiKeyEnv: Type.String({
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        description: 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)',
+        default: 'PALYRA_MODEL_API_KEY',
+      }),
+      timeoutMs: positiveInt(60_000),
+      tokenDelayMs: nonNegativeInt(0),
+    }),
+    runs: section({
+      maxTurns: positiveInt(8),
+      maxToolCalls: positiveInt(16),
+      wallClockMs: positiveInt(120_000),
+      maxConcurrentPerPrincipal: positiveInt(16),
+    }),
+    approvals: section({ timeoutMs: positiveInt(60_000) }),
+    tools: section({
+      allow: stringList(),
+      deny: stringList(),
+      httpAllowPrivate: Type.Boolean({ default: false }),
+      httpAllowedHosts: stringList(),
+      httpMaxBytes: positiveInt(1_048_576),
+      processAllowedCommands: stringList(),
+    }),
+    journal: section({ maxPayloadBytes: positiveInt(262_144) }),
+    log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }) }),
+  },
+  { additionalProperties: false },
+);
+
+export type PalyraConfig = Type.Static<typeof PalyraConfigSchema>;

@@ -1,0 +1,28 @@
+// GET /admin/v1/status: what the daemon is doing right now.
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../../../core/index.js';
+
+export interface StatusInfo {
+  version: string;
+  startedAtMs: number;
+  listeners: () => Record<string, string | null>;
+}
+
+export async function adminStatusRoutes(app: FastifyInstance, options: { core: Core; info: StatusInfo }): Promise<void> {
+  const { core, info } = options;
+  app.get('/status', async (request) => {
+    core.authorizer.authorize(request.ctx, 'daemon.status');
+    const head = await core.journal.head();
+    return {
+      service: 'palyrad',
+      version: info.version,
+      pid: process.pid,
+      uptime_seconds: Math.floor((Date.now() - info.startedAtMs) / 1000),
+      listeners: info.listeners(),
+      model: core.runs.modelName,
+      active_runs: core.runs.activeCount,
+      pending_approvals: core.approvals.pendingCount,
+      journal: { events: head?.seq ?? 0, head_hash: head?.hash ?? null },
+    };
+  });
+}

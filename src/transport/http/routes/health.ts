@@ -1,0 +1,21 @@
+// GET /healthz (liveness, no auth) and GET /readyz (store open and listeners up).
+import type { FastifyInstance } from 'fastify';
+
+export interface HealthInfo {
+  version: string;
+  startedAtMs: number;
+  isReady: () => boolean;
+}
+
+export async function healthRoutes(app: FastifyInstance, info: HealthInfo): Promise<void> {
+  app.get('/healthz', async () => ({
+    service: 'palyrad',
+    status: 'ok',
+    version: info.version,
+    uptime_seconds: Math.floor((Date.now() - info.startedAtMs) / 1000),
+  }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = info.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting' });
+  });
+}
