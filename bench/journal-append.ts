@@ -1,6 +1,6 @@
 // Journal append throughput vs bare better-sqlite3 INSERTs of the same rows, then chain verification.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYSTEM_DEVICE_ID } from '../src/core/context.js';
 import { newId } from '../src/core/ids.js';
@@ -12,6 +12,9 @@ import { SqliteJournalStore } from '../src/infra/store/journal-store.js';
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = 512; // WriteBatcher's default batch size
 const TARGET_RATIO = 0.5;
+const ROUNDS = 3;
+// One commit per row is two orders slower; a sample is enough for its rate.
+const SINGLE_ROW_EVENTS = Math.min(N, 10_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'palyra-bench-'));
 let files = 0;
@@ -79,26 +82,37 @@ async function main(): Promise<void> {
   plainInsert(freshDb(), warm, BATCH);
   (await journalAppend(freshDb(), warm)).close();
 
-  const [, plainSingleMs] = await timed(() => plainInsert(freshDb(), inputs, 1));
-  const [, plainBatchedMs] = await timed(() => plainInsert(freshDb(), inputs, BATCH));
-  const journalDb = freshDb();
-  const [store, journalMs] = await timed(() => journalAppend(journalDb, inputs));
+  // Rounds alternate so a noisy neighbour slows both sides alike; each side keeps its best round.
+  const singleRows = inputs.slice(0, SINGLE_ROW_EVENTS);
+  const [, plainSingleMs] = await timed(() => plainInsert(freshDb(), singleRows, 1));
+  let plainBatchedMs = Infinity;
+  let journalMs = Infinity;
+  let store: SqliteJournalStore | undefined;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    plainBatchedMs = Math.min(plainBatchedMs, (await timed(() => plainInsert(freshDb(), inputs, BATCH)))[1]);
+    store?.close();
+    const [roundStore, ms] = await timed(() => journalAppend(freshDb(), inputs));
+    store = roundStore;
+    journalMs = Math.min(journalMs, ms);
+  }
+  if (!store) throw new Error('no rounds ran');
 
   const [verdict, verifyMs] = await timed(() => verifyChain(store.iterate()));
   const [pagedVerdict, pagedVerifyMs] = await timed(() => new Journal(store).verify());
   if (!verdict.ok || verdict.count !== N || !pagedVerdict.ok) throw new Error(`chain not intact: ${JSON.stringify(verdict)}`);
+  store.close();
 
   const ratio = plainBatchedMs / journalMs;
-  console.log(`journal append bench: ${N.toLocaleString('en-US')} events, payload ~${JSON.stringify(inputs[0]?.payload).length} B`);
-  console.log(`  plain INSERT, one transaction per row   ${rate(N, plainSingleMs)}  (${plainSingleMs.toFixed(0)} ms)`);
-  console.log(`  plain INSERT, ${BATCH} rows per transaction ${rate(N, plainBatchedMs)}  (${plainBatchedMs.toFixed(0)} ms)`);
-  console.log(`  Journal.append, concurrent (batched)     ${rate(N, journalMs)}  (${journalMs.toFixed(0)} ms)`);
+  const payloadBytes = JSON.stringify(inputs[0]?.payload).length;
+  console.log(`journal append bench: ${N.toLocaleString('en-US')} events of ~${payloadBytes} B payload, best of ${ROUNDS} rounds`);
+  console.log(`  (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs)`);
+  console.log(`  plain INSERT, 1 row per transaction      ${rate(singleRows.length, plainSingleMs)}  (${singleRows.length} rows)`);
+  console.log(`  plain INSERT, ${BATCH} rows per transaction  ${rate(N, plainBatchedMs)}  (${plainBatchedMs.toFixed(0)} ms)`);
+  console.log(`  Journal.append, all concurrent           ${rate(N, journalMs)}  (${journalMs.toFixed(0)} ms)`);
   console.log(`  ratio vs plain batched: ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`);
-  console.log(`  ratio vs plain per-row: ${(plainSingleMs / journalMs).toFixed(2)}`);
+  console.log(`  ratio vs plain 1-row:   ${(plainSingleMs / singleRows.length / (journalMs / N)).toFixed(2)}`);
   console.log(`  verifyChain(iterate()), streamed         ${rate(N, verifyMs)}  (${verifyMs.toFixed(0)} ms)`);
   console.log(`  Journal.verify(), paged                  ${rate(N, pagedVerifyMs)}  (${pagedVerifyMs.toFixed(0)} ms)`);
-  store.close();
-  journalDb.close();
 }
 
 try {

@@ -21,7 +21,7 @@ describe('palyrad lifecycle', () => {
       assert.equal(statSync(join(stateDir, 'palyra.sqlite3')).mode & 0o777, 0o600);
       const health = await fetch(`${first.ready.http}/healthz`);
       assert.equal(health.status, 200);
-      assert.equal((await health.json()).status, 'ok');
+      assert.equal(((await health.json()) as { status: string }).status, 'ok');
       assert.equal(await first.stop(), 0);
 
       const second = await startDaemon({ stateDir });
@@ -44,7 +44,7 @@ describe('palyrad lifecycle', () => {
       assert.equal(second.status, 1);
       assert.match(second.stderr, new RegExp(`another palyrad \\(pid ${daemon.ready.pid}\\)`));
       const response = await daemon.admin('/admin/v1/journal/verify');
-      assert.equal((await response.json()).ok, true);
+      assert.equal(((await response.json()) as { ok: boolean }).ok, true);
     } finally {
       await daemon.stop();
       removeStateDir(daemon.stateDir);
