@@ -1,6 +1,7 @@
 // An OpenAI-compatible chat-completions provider: one streamed POST /chat/completions per model turn.
 import { CoreError } from '../../core/errors.js';
 import type { ModelChunk, ModelProvider, ModelTurnRequest } from '../../core/models/model-provider.js';
+import { WireToolNames } from './openai-tool-names.js';
 import { buildChatRequestBody, ChatStreamAssembler } from './openai-wire.js';
 import { SseDecoder } from './sse-decoder.js';
 
@@ -52,6 +53,7 @@ async function* streamChatTurn(settings: TurnSettings, request: ModelTurnRequest
   request.signal.addEventListener('abort', abortUpstream, { once: true });
   const stall = new StallTimer(settings.timeoutMs, abortUpstream);
   try {
+    const toolNames = new WireToolNames(request.tools);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
     if (settings.apiKey !== '') headers.authorization = `Bearer ${settings.apiKey}`;
     const response = await stall.watch(() =>
@@ -70,7 +72,7 @@ async function* streamChatTurn(settings: TurnSettings, request: ModelTurnRequest
     const reader = response.body.getReader();
     const text = new TextDecoder();
     const sse = new SseDecoder();
-    const assembler = new ChatStreamAssembler();
+    const assembler = new ChatStreamAssembler(toolNames);
     let sawDone = false;
     while (!sawDone) {
       if (request.signal.aborted) throw cancelled();

@@ -1,11 +1,12 @@
 // The OpenAI chat-completions wire format: the request body we send and the stream chunks we assemble.
 import { CoreError } from '../../core/errors.js';
 import type { ModelChunk, ModelMessage, ModelToolCall, ModelTurnRequest } from '../../core/models/model-provider.js';
+import { toWireToolName, type WireToolNames } from './openai-tool-names.js';
 import { parseToolArguments } from './tool-arguments.js';
 
 type FinishChunk = Extract<ModelChunk, { type: 'finish' }>;
 
-/** The JSON body of `POST /chat/completions` for one streamed turn. */
+/** The JSON body of `POST /chat/completions` for one streamed turn; tool names go out as wire names. */
 export function buildChatRequestBody(model: string, request: Pick<ModelTurnRequest, 'messages' | 'tools'>): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model,
@@ -17,7 +18,7 @@ export function buildChatRequestBody(model: string, request: Pick<ModelTurnReque
   if (request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
       type: 'function',
-      function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
+      function: { name: toWireToolName(tool.name), description: tool.description, parameters: tool.inputSchema },
     }));
   }
   return body;
@@ -39,7 +40,7 @@ function toWireMessage(message: ModelMessage): Record<string, unknown> {
         tool_calls: calls.map((call) => ({
           id: call.providerCallId,
           type: 'function',
-          function: { name: call.name, arguments: JSON.stringify(call.input) },
+          function: { name: toWireToolName(call.name), arguments: JSON.stringify(call.input) },
         })),
       };
     }
@@ -54,12 +55,15 @@ interface PendingCall {
 
 /**
  * Assembles one streamed completion: `accept` takes each parsed `data` event and returns its text
- * deltas; `result` gives the tool calls (fragments joined by `index`), the finish reason and usage.
+ * deltas; `result` gives the tool calls (fragments joined by `index`, names mapped back from the wire
+ * by `toolNames`), the finish reason and usage.
  */
 export class ChatStreamAssembler {
   private readonly calls = new Map<number, PendingCall>();
   private finishReason: string | null = null;
   private usage = { promptTokens: 0, completionTokens: 0 };
+
+  constructor(private readonly toolNames: WireToolNames) {}
 
   /** True once a choice carried a `finish_reason`. */
   get hasFinished(): boolean {
@@ -92,7 +96,7 @@ export class ChatStreamAssembler {
       .sort(([a], [b]) => a - b)
       .map(([index, pending]): ModelToolCall => {
         if (pending.name === '') throw new CoreError('unavailable', `model provider sent tool call ${index} without a function name`);
-        return { providerCallId: pending.id || `call-${index}`, name: pending.name, input: parseToolArguments(pending.arguments) };
+        return { providerCallId: pending.id || `call-${index}`, name: this.toolNames.fromWire(pending.name), input: parseToolArguments(pending.arguments) };
       });
     // Some compatible servers end a tool-calling turn with `stop`; the calls themselves are what count.
     const reason = this.finishReason === 'length' ? 'length' : calls.length > 0 ? 'tool_calls' : 'stop';

@@ -26,6 +26,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return503OnClosing: true,
     forceCloseConnections: true,
     genReqId: () => crypto.randomUUID(),
+    // Unknown fields are refused, not silently dropped: a typo must not pass as a valid request.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   registerErrorHandlers(app);
   app.addHook('onSend', async (_request, reply) => {

@@ -1,0 +1,250 @@
+// Run engine with the built-in model: events/s through tape + bus, submit → first token latency, vs bare SQLite + EventEmitter.
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createContext, type CallContext } from '../src/core/context.js';
+import { newId } from '../src/core/ids.js';
+import { type Core, createCore } from '../src/core/index.js';
+import { createBuiltinTools } from '../src/core/tools/builtin/index.js';
+import { createBuiltinModel } from '../src/infra/models/builtin-model.js';
+import { createApprovalStore } from '../src/infra/store/approval-store.js';
+import { DB_FILE_NAME, openDb } from '../src/infra/store/db.js';
+import { SqliteJournalStore } from '../src/infra/store/journal-store.js';
+import { createRunStore } from '../src/infra/store/run-store.js';
+import { createSessionStore } from '../src/infra/store/session-store.js';
+import { WriteBatcher } from '../src/infra/store/write-batcher.js';
+
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 20_000);
+const CONCURRENT = 8;
+const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 300);
+const ROUNDS = 3;
+const TARGET_RATIO = 0.3;
+const BATCH = 512; // WriteBatcher's default batch size
+const WATCH_TIMEOUT_MS = 30_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'palyra-bench-'));
+
+interface BenchCore {
+  core: Core;
+  ctx: CallContext;
+  close(): Promise<void>;
+}
+
+/** A real core over its own SQLite file, wired as the daemon wires it. */
+function openBenchCore(name: string): BenchCore {
+  const db = openDb(join(dir, name, DB_FILE_NAME));
+  const batcher = new WriteBatcher(db);
+  const core = createCore({
+    stores: {
+      journal: new SqliteJournalStore(db, { batcher }),
+      sessions: createSessionStore(db),
+      runs: createRunStore(db, batcher),
+      approvals: createApprovalStore(db),
+    },
+    model: createBuiltinModel(),
+    tools: createBuiltinTools({ httpFetch: { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1 << 20 }, process: { allowedCommands: [] } }),
+    adminToken: 'bench-admin-token-0123456789abcdef0123456789',
+  });
+  const ctx = createContext({ principal: 'user:bench', deviceId: newId(), scopes: ['*'], credential: 'api_token' });
+  return {
+    core,
+    ctx,
+    async close() {
+      await core.shutdown();
+      batcher.close();
+      db.close();
+    },
+  };
+}
+
+interface Watched {
+  events: number;
+  firstTokenMs: number;
+  startedMs: number;
+}
+
+/** Starts one run and consumes its tape live until the final status; times are from the start call. */
+async function runAndWatch({ core, ctx }: BenchCore, prompt: string): Promise<Watched> {
+  const t0 = performance.now();
+  const handle = await core.runs.start(ctx, { prompt, closeAfterPrompt: true });
+  const startedMs = performance.now() - t0;
+  let events = 0;
+  let firstTokenMs = -1;
+  let last = '';
+  for await (const event of core.runs.watch(ctx, handle.runId, -1, AbortSignal.timeout(WATCH_TIMEOUT_MS))) {
+    events += 1;
+    if (firstTokenMs < 0 && event.type === 'model_token') firstTokenMs = performance.now() - t0;
+    last = `${event.type}:${String(event.payload.kind)}`;
+  }
+  if (last !== 'status:done') throw new Error(`run ${handle.runId} ended with ${last}, not status:done`);
+  return { events, firstTokenMs, startedMs };
+}
+
+async function engineThroughput(bench: BenchCore, runs: number): Promise<{ events: number; ms: number }> {
+  const start = performance.now();
+  const results = await Promise.all(Array.from({ length: runs }, () => runAndWatch(bench, `@tokens ${TOKENS}`)));
+  return { events: results.reduce((sum, result) => sum + result.events, 0), ms: performance.now() - start };
+}
+
+interface BareRow {
+  runId: string;
+  seq: number;
+  eventType: string;
+  payloadJson: string;
+  createdAtMs: number;
+}
+
+/**
+ * The bare library: run_tape's shape, one prepared INSERT, the rows queued in one tick committed in one
+ * transaction (at most BATCH, as WriteBatcher does), then one EventEmitter publish per committed row.
+ */
+function openBareTape(name: string) {
+  const db = new Database(join(dir, `${name}.sqlite3`));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE run_tape (run_id TEXT NOT NULL, seq INTEGER NOT NULL, event_type TEXT NOT NULL,
+    payload_json TEXT NOT NULL, created_at_ms INTEGER NOT NULL, PRIMARY KEY (run_id, seq)) STRICT, WITHOUT ROWID`);
+  const insert = db.prepare('INSERT INTO run_tape (run_id, seq, event_type, payload_json, created_at_ms) VALUES (?, ?, ?, ?, ?)');
+  const writeMany = db.transaction((rows: BareRow[]) => {
+    for (const row of rows) insert.run(row.runId, row.seq, row.eventType, row.payloadJson, row.createdAtMs);
+  });
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  let queue: Array<{ row: BareRow; resolve: () => void }> = [];
+  let scheduled = false;
+  const flush = () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, BATCH);
+      queue = queue.slice(BATCH);
+      writeMany(batch.map((item) => item.row));
+      for (const item of batch) {
+        bus.emit(item.row.runId, item.row);
+        item.resolve();
+      }
+    }
+  };
+  const append = (row: BareRow) =>
+    new Promise<void>((resolve) => {
+      queue.push({ row, resolve });
+      if (queue.length >= BATCH) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+    });
+  return { bus, append, close: () => db.close() };
+}
+
+/**
+ * `runs` producers of `rowsPerRun` rows each, with one listener per run counting them. With
+ * `awaitEach`, every producer waits for its row's commit before the next one, as the engine does.
+ */
+async function bareThroughput(name: string, runs: number, rowsPerRun: number, awaitEach: boolean): Promise<{ events: number; ms: number }> {
+  const tape = openBareTape(name);
+  const runIds = Array.from({ length: runs }, () => newId());
+  const start = performance.now();
+  const consumed = runIds.map(
+    (runId) =>
+      new Promise<void>((resolve) => {
+        let count = 0;
+        tape.bus.on(runId, () => {
+          count += 1;
+          if (count === rowsPerRun) resolve();
+        });
+      }),
+  );
+  const produce = async (runId: string) => {
+    for (let seq = 0; seq < rowsPerRun; seq += 1) {
+      const row = { runId, seq, eventType: 'model_token', payloadJson: JSON.stringify({ token: ` t${seq}`, is_final: false }), createdAtMs: Date.now() };
+      if (awaitEach) await tape.append(row);
+      else void tape.append(row);
+    }
+  };
+  await Promise.all(runIds.map(produce));
+  await Promise.all(consumed);
+  const ms = performance.now() - start;
+  tape.close();
+  return { events: runs * rowsPerRun, ms };
+}
+
+function perSecond(measure: { events: number; ms: number }): number {
+  return (measure.events / measure.ms) * 1000;
+}
+
+function rate(value: number): string {
+  return `${Math.round(value).toLocaleString('en-US').padStart(9)} events/s`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function best<T extends { events: number; ms: number }>(measure: () => Promise<T>, rounds = ROUNDS): Promise<T> {
+  let winner: T | undefined;
+  for (let round = 0; round < rounds; round += 1) {
+    const result = await measure();
+    if (!winner || result.ms < winner.ms) winner = result;
+  }
+  return winner as T;
+}
+
+async function main(): Promise<void> {
+  const wall = performance.now();
+  const bench = openBenchCore('engine');
+  try {
+    // Warm the JIT on every path before measuring.
+    await runAndWatch(bench, '@tokens 2000');
+    await bareThroughput('warm', 1, 2000, false);
+    await bareThroughput('warm-await', 1, 2000, true);
+
+    const one = await best(() => engineThroughput(bench, 1));
+    const many = await best(() => engineThroughput(bench, CONCURRENT));
+    const rowsPerRun = one.events;
+    let round = 0;
+    const bareOne = await best(() => bareThroughput(`bare-1-${(round += 1)}`, 1, rowsPerRun, false));
+    const bareMany = await best(() => bareThroughput(`bare-n-${(round += 1)}`, CONCURRENT, rowsPerRun, false));
+    const bareOneAwait = await best(() => bareThroughput(`bare-1a-${(round += 1)}`, 1, rowsPerRun, true));
+    const bareManyAwait = await best(() => bareThroughput(`bare-na-${(round += 1)}`, CONCURRENT, rowsPerRun, true));
+
+    const firstToken: number[] = [];
+    const accepted: number[] = [];
+    for (let index = 0; index < LATENCY_RUNS; index += 1) {
+      const watched = await runAndWatch(bench, 'hello there');
+      firstToken.push(watched.firstTokenMs);
+      accepted.push(watched.startedMs);
+    }
+    firstToken.sort((a, b) => a - b);
+    accepted.sort((a, b) => a - b);
+
+    const ratioOne = perSecond(one) / perSecond(bareOne);
+    const ratioMany = perSecond(many) / perSecond(bareMany);
+    const verdict = (ratio: number) => (ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET');
+    console.log(`run engine bench: built-in model, @tokens ${TOKENS} (${rowsPerRun} events per run), best of ${ROUNDS} rounds`);
+    console.log(`  (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs)`);
+    console.log(`  engine, 1 run,  start → watch → final status       ${rate(perSecond(one))}  (${one.ms.toFixed(0)} ms)`);
+    console.log(`  engine, ${CONCURRENT} concurrent runs, aggregate            ${rate(perSecond(many))}  (${many.ms.toFixed(0)} ms)`);
+    console.log(`  bare SQLite + EventEmitter, batched per tick, 1 run ${rate(perSecond(bareOne))}  (${bareOne.ms.toFixed(0)} ms)`);
+    console.log(`  bare, batched per tick, ${CONCURRENT} runs                 ${rate(perSecond(bareMany))}  (${bareMany.ms.toFixed(0)} ms)`);
+    console.log(`  bare, producer awaits each commit, 1 run          ${rate(perSecond(bareOneAwait))}  (${bareOneAwait.ms.toFixed(0)} ms)`);
+    console.log(`  bare, producer awaits each commit, ${CONCURRENT} runs         ${rate(perSecond(bareManyAwait))}  (${bareManyAwait.ms.toFixed(0)} ms)`);
+    console.log(`  ratio engine/bare batched, 1 run:  ${ratioOne.toFixed(2)} (target >= ${TARGET_RATIO}) ${verdict(ratioOne)}`);
+    console.log(`  ratio engine/bare batched, ${CONCURRENT} runs: ${ratioMany.toFixed(2)} (target >= ${TARGET_RATIO}) ${verdict(ratioMany)}`);
+    console.log(`  ratio engine/bare awaiting, 1 run: ${(perSecond(one) / perSecond(bareOneAwait)).toFixed(2)}; ${CONCURRENT} runs: ${(perSecond(many) / perSecond(bareManyAwait)).toFixed(2)}`);
+    console.log(`  submit → first model_token, ${LATENCY_RUNS} sequential runs: p50 ${percentile(firstToken, 50).toFixed(2)} ms, p99 ${percentile(firstToken, 99).toFixed(2)} ms`);
+    console.log(`  submit → start() resolved (ACCEPTED taped):        p50 ${percentile(accepted, 50).toFixed(2)} ms, p99 ${percentile(accepted, 99).toFixed(2)} ms`);
+    console.log(`  total ${((performance.now() - wall) / 1000).toFixed(1)} s`);
+  } finally {
+    await bench.close();
+  }
+}
+
+try {
+  await main();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
