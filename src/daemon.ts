@@ -12,6 +12,7 @@ import { createOpenAiChatModel } from './infra/models/openai-chat.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
 import { createApprovalStore } from './infra/store/approval-store.js';
+import { createCredentialStore } from './infra/store/credential-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { SqliteJournalStore } from './infra/store/journal-store.js';
 import { createRunStore } from './infra/store/run-store.js';
@@ -75,6 +76,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         sessions: createSessionStore(db),
         runs: createRunStore(db, batcher),
         approvals: createApprovalStore(db),
+        credentials: createCredentialStore(db),
       },
       model: createModel(config),
       tools: createBuiltinTools({

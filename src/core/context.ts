@@ -16,6 +16,10 @@ export interface CallContext {
   /** Scopes granted by the credential; admin credentials hold `*`. */
   scopes: readonly string[];
   credential: CredentialKind;
+  /** The token id or console session id behind the credential (absent for the admin token). */
+  credentialId?: string;
+  /** When the credential stops working (Unix ms), if it expires. */
+  expiresAtMs?: number;
   requestId: string;
   /** Aborts when the caller goes away (disconnect, cancel, shutdown). */
   signal: AbortSignal;
@@ -45,6 +49,8 @@ export function createContext(input: {
   channel?: string | null;
   scopes: readonly string[];
   credential: CredentialKind;
+  credentialId?: string;
+  expiresAtMs?: number;
   signal?: AbortSignal;
   requestId?: string;
 }): CallContext {
@@ -64,6 +70,8 @@ export function createContext(input: {
     channel,
     scopes: input.scopes,
     credential: input.credential,
+    ...(input.credentialId ? { credentialId: input.credentialId } : {}),
+    ...(input.expiresAtMs ? { expiresAtMs: input.expiresAtMs } : {}),
     requestId: input.requestId ?? newId(),
     signal: input.signal ?? new AbortController().signal,
   };

@@ -3,10 +3,14 @@ import { ApprovalService } from './approvals/approvals.js';
 import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
+import { type ConsoleSessionPolicy, ConsoleSessionService } from './auth/console-sessions.js';
+import type { CredentialStore } from './auth/store.js';
+import { TokenService } from './auth/tokens.js';
 import { EventBus } from './events/event-bus.js';
 import { AuditLog } from './journal/audit-log.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
+import { Metrics } from './metrics.js';
 import type { ModelProvider } from './models/model-provider.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from './runs/run-limits.js';
 import { RunService } from './runs/runs.js';
@@ -19,7 +23,7 @@ import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
 
 export interface CoreDeps {
-  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore };
+  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore };
   model: ModelProvider;
   tools: Tool[];
   toolPolicy?: ToolPolicyConfig;
@@ -27,12 +31,15 @@ export interface CoreDeps {
   approvalTimeoutMs?: number;
   journalMaxPayloadBytes?: number;
   adminToken: string;
+  consoleSessions?: ConsoleSessionPolicy;
   now?: () => number;
 }
 
 export interface Core {
   auth: Authenticator;
   authorizer: Authorizer;
+  tokens: TokenService;
+  consoleSessions: ConsoleSessionService;
   /** The journal itself: the daemon's own writes and offline-style checks. */
   journal: Journal;
   /** The journal as callers use it, authorized and bound to their identity. */
@@ -42,6 +49,7 @@ export interface Core {
   approvals: ApprovalService;
   runs: RunService;
   tools: ToolRegistry;
+  metrics: Metrics;
   /** Marks what a crashed predecessor left unfinished (runs, approvals); call before serving. */
   recover(): Promise<{ runs: number; approvals: number }>;
   /** Stops accepting runs and ends the live ones. */
@@ -52,8 +60,14 @@ export function createCore(deps: CoreDeps): Core {
   const now = deps.now ?? Date.now;
   const limits: RunLimits = { ...DEFAULT_RUN_LIMITS, ...deps.limits };
   const journal = new Journal(deps.stores.journal, { now, ...(deps.journalMaxPayloadBytes ? { maxPayloadBytes: deps.journalMaxPayloadBytes } : {}) });
-  const auth = new Authenticator(deps.adminToken);
   const authorizer = new Authorizer();
+  // Gauges read the services lazily, so they may be created before the services exist.
+  const metrics = new Metrics({ activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.pendingCount });
+  const tokens = new TokenService(deps.stores.credentials, authorizer, journal, now);
+  const auth = new Authenticator(deps.adminToken, tokens);
+  const consoleSessions = new ConsoleSessionService(deps.stores.credentials, journal, deps.consoleSessions, now);
+  authorizer.onDenied(() => metrics.denials.inc({ code: 'permission_denied' }));
+  auth.onFailure(() => metrics.denials.inc({ code: 'unauthenticated' }));
   authorizer.onDenied((ctx, action, reason) => {
     void journal
       .append({ kind: 'auth.denied', actor: 'system', principal: ctx.principal, deviceId: ctx.deviceId, channel: ctx.channel, payload: { action, reason, request_id: ctx.requestId } })
@@ -83,6 +97,8 @@ export function createCore(deps: CoreDeps): Core {
   return {
     auth,
     authorizer,
+    tokens,
+    consoleSessions,
     journal,
     audit: new AuditLog(journal, authorizer),
     bus,
@@ -90,6 +106,7 @@ export function createCore(deps: CoreDeps): Core {
     approvals,
     runs,
     tools,
+    metrics,
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
       const runCount = await runs.recover();

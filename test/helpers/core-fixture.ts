@@ -7,6 +7,7 @@ import { type Core, createCore, type CoreDeps } from '../../src/core/index.js';
 import { createBuiltinTools } from '../../src/core/tools/builtin/index.js';
 import { newId } from '../../src/core/ids.js';
 import { createApprovalStore } from '../../src/infra/store/approval-store.js';
+import { createCredentialStore } from '../../src/infra/store/credential-store.js';
 import { DB_FILE_NAME, type Db, openDb } from '../../src/infra/store/db.js';
 import { SqliteJournalStore } from '../../src/infra/store/journal-store.js';
 import { createRunStore } from '../../src/infra/store/run-store.js';
@@ -35,6 +36,7 @@ export function createCoreFixture(overrides: Partial<CoreDeps> = {}): CoreFixtur
       sessions: createSessionStore(db),
       runs: createRunStore(db, batcher),
       approvals: createApprovalStore(db),
+      credentials: createCredentialStore(db),
     },
     model: createBuiltinModel(),
     tools: createBuiltinTools({ httpFetch: { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1 << 20 }, process: { allowedCommands: [] } }),

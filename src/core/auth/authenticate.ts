@@ -1,8 +1,9 @@
-// Authenticator: turns a presented credential and identity claims into a CallContext.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Authenticator: turns a presented bearer credential and identity claims into a CallContext.
 import { type CallContext, createContext, isValidPrincipal, principalKind, SYSTEM_DEVICE_ID } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId } from '../ids.js';
+import { secretsEqual } from './secrets.js';
+import type { TokenService } from './tokens.js';
 
 /** What a transport extracted from the request; it decides nothing itself. */
 export interface PresentedCredential {
@@ -16,23 +17,21 @@ export interface PresentedCredential {
 
 export const DEFAULT_ADMIN_PRINCIPAL = 'admin:local';
 
-/** Compares secrets in constant time: both sides are hashed first, so lengths leak nothing either. */
-export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
 export type AuthFailureListener = (reason: string) => void;
 
 /**
- * Missing or invalid credentials are `unauthenticated` (401 / UNAUTHENTICATED); a valid credential
- * with identity claims it does not vouch for is `permission_denied`.
+ * Accepts the admin token (acting as any `admin:` principal the caller names), API tokens (acting as
+ * their own principal) and session tokens (bound to principal, device and channel). Missing or invalid
+ * credentials are `unauthenticated`; identity claims the credential does not vouch for are
+ * `permission_denied`; malformed claims are `invalid_argument`.
  */
 export class Authenticator {
   private readonly failureListeners: AuthFailureListener[] = [];
 
-  constructor(private readonly adminToken: string) {}
+  constructor(
+    private readonly adminToken: string,
+    private readonly tokens: TokenService,
+  ) {}
 
   onFailure(listener: AuthFailureListener): void {
     this.failureListeners.push(listener);
@@ -41,24 +40,42 @@ export class Authenticator {
   authenticate(presented: PresentedCredential): CallContext {
     const bearer = presented.bearer?.trim();
     if (!bearer) this.fail('credentials are missing: send "authorization: Bearer <token>"');
-    if (!secretsEqual(bearer, this.adminToken)) this.fail('the token is invalid or expired');
-    const principal = presented.principal?.trim() || DEFAULT_ADMIN_PRINCIPAL;
-    if (!isValidPrincipal(principal)) {
-      throw new CoreError('invalid_argument', 'principal must look like <admin|user|system|node|channel>:<name>');
-    }
-    if (principalKind(principal) !== 'admin') {
-      throw new CoreError('permission_denied', 'the admin token can only act as an admin:<name> principal');
-    }
-    const deviceId = presented.deviceId?.trim() || SYSTEM_DEVICE_ID;
-    if (!isCanonicalId(deviceId)) throw new CoreError('invalid_argument', 'device id must be a canonical ULID');
-    return createContext({
-      principal,
-      deviceId,
-      channel: presented.channel?.trim() || null,
-      scopes: ['*'],
-      credential: 'admin_token',
+    const claims = readClaims(presented);
+    const common = {
       ...(presented.signal ? { signal: presented.signal } : {}),
       ...(presented.requestId ? { requestId: presented.requestId } : {}),
+    };
+    if (!bearer.startsWith('palyra_')) {
+      if (!secretsEqual(bearer, this.adminToken)) this.fail('the token is invalid or expired');
+      const principal = claims.principal ?? DEFAULT_ADMIN_PRINCIPAL;
+      if (principalKind(principal) !== 'admin') throw new CoreError('permission_denied', 'the admin token can only act as an admin:<name> principal');
+      return createContext({ principal, deviceId: claims.deviceId ?? SYSTEM_DEVICE_ID, channel: claims.channel, scopes: ['*'], credential: 'admin_token', ...common });
+    }
+    let record;
+    try {
+      record = this.tokens.verify(bearer);
+    } catch (error) {
+      if (error instanceof CoreError) this.fail(error.message);
+      throw error;
+    }
+    if (claims.principal !== undefined && claims.principal !== record.principal) {
+      throw new CoreError('permission_denied', `this token acts as ${record.principal}; the principal header names someone else`);
+    }
+    if (record.deviceId !== null && claims.deviceId !== undefined && claims.deviceId !== record.deviceId) {
+      throw new CoreError('permission_denied', 'this session token is bound to another device');
+    }
+    if (record.kind === 'session' && claims.channel !== null && claims.channel !== record.channel) {
+      throw new CoreError('permission_denied', 'this session token is bound to another channel');
+    }
+    return createContext({
+      principal: record.principal,
+      deviceId: record.deviceId ?? claims.deviceId ?? SYSTEM_DEVICE_ID,
+      channel: record.kind === 'session' ? record.channel : claims.channel,
+      scopes: record.scopes,
+      credential: record.kind === 'api' ? 'api_token' : 'session_token',
+      credentialId: record.tokenId,
+      ...(record.expiresAtMs !== null ? { expiresAtMs: record.expiresAtMs } : {}),
+      ...common,
     });
   }
 
@@ -66,4 +83,15 @@ export class Authenticator {
     for (const listener of this.failureListeners) listener(reason);
     throw new CoreError('unauthenticated', reason);
   }
+}
+
+function readClaims(presented: PresentedCredential): { principal?: string; deviceId?: string; channel: string | null } {
+  const principal = presented.principal?.trim() || undefined;
+  if (principal !== undefined && !isValidPrincipal(principal)) {
+    throw new CoreError('invalid_argument', 'principal must look like <admin|user|system|node|channel>:<name>');
+  }
+  const deviceId = presented.deviceId?.trim() || undefined;
+  if (deviceId !== undefined && !isCanonicalId(deviceId)) throw new CoreError('invalid_argument', 'device id must be a canonical ULID');
+  const channel = presented.channel?.trim() || null;
+  return { ...(principal ? { principal } : {}), ...(deviceId ? { deviceId } : {}), channel };
 }

@@ -15,6 +15,8 @@ export const ACTION_SCOPES = {
   'journal.append': 'journal:write',
   'journal.read': 'journal:read',
   'daemon.status': 'status:read',
+  'tokens.read': 'tokens:read',
+  'tokens.write': 'tokens:write',
 } as const;
 
 export type Action = keyof typeof ACTION_SCOPES;

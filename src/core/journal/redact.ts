@@ -65,7 +65,7 @@ export function isSecretText(text: string): boolean {
  */
 export function redactPayload(value: unknown): RedactedPayload {
   if (value === undefined) return { json: '{}', redacted: false };
-  const state: WalkState = { ancestors: new Set(), redacted: false };
+  const state: WalkState = { ancestors: [], redacted: false };
   const json = serialise(walk(value, 0, state));
   return { json, redacted: state.redacted };
 }
@@ -110,7 +110,8 @@ function hasPinToken(key: string): boolean {
 }
 
 interface WalkState {
-  ancestors: Set<object>;
+  // The objects on the current path; a short array is cheaper than a Set at typical depths.
+  ancestors: object[];
   redacted: boolean;
 }
 
@@ -134,14 +135,14 @@ function walk(value: unknown, depth: number, state: WalkState): unknown {
 
 function walkObject(value: object, depth: number, state: WalkState): unknown {
   if (depth >= MAX_DEPTH) throw malformed(`payload nests deeper than ${MAX_DEPTH} levels`);
-  if (state.ancestors.has(value)) throw malformed('payload contains a circular reference');
+  if (state.ancestors.includes(value)) throw malformed('payload contains a circular reference');
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return walk(toJSON.call(value), depth, state);
-  state.ancestors.add(value);
+  state.ancestors.push(value);
   const result = Array.isArray(value)
     ? walkArray(value, depth, state)
     : walkRecord(value as Record<string, unknown>, depth, state);
-  state.ancestors.delete(value);
+  state.ancestors.pop();
   return result;
 }
 

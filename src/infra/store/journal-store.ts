@@ -58,10 +58,8 @@ export class SqliteJournalStore implements JournalStore {
     this.selectCount = db.prepare('SELECT count(*) FROM journal_events').pluck();
   }
 
-  async append(draft: JournalDraft, seal: SealRow): Promise<JournalRow> {
-    const outcome = await this.batcher.enqueue(() => this.insert(draft, seal));
-    if (outcome instanceof CoreError) throw outcome;
-    return outcome;
+  append(draft: JournalDraft, seal: SealRow): Promise<JournalRow> {
+    return this.batcher.enqueue(() => this.insert(draft, seal)).then(unwrap);
   }
 
   page(afterSeq: number, limit: number): JournalRow[] {
@@ -120,6 +118,11 @@ export class SqliteJournalStore implements JournalStore {
     }
     return { ...draft, seq, prevHash, hash };
   }
+}
+
+function unwrap(outcome: JournalRow | CoreError): JournalRow {
+  if (outcome instanceof CoreError) throw outcome;
+  return outcome;
 }
 
 function isDuplicateEventId(error: unknown): boolean {

@@ -1,5 +1,6 @@
 // The numbered migrations, in order; `PRAGMA user_version` records the last one applied.
 import { sql as initial } from './001-initial.js';
+import { sql as credentials } from './002-credentials.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'credentials', sql: credentials },
+];

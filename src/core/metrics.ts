@@ -1,0 +1,47 @@
+// Metrics: the one Prometheus registry every transport and service records into.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type Transport = 'http' | 'grpc' | 'quic';
+
+/** Shared instruments; `/metrics` renders `registry`. Label values are bounded (route patterns, codes). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'palyra_requests_total',
+    help: 'Requests handled, by transport, route or method, and result code',
+    labelNames: ['transport', 'route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'palyra_request_duration_seconds',
+    help: 'Time to handle a request (until the response or the end of a stream)',
+    labelNames: ['transport', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly openStreams = new Gauge({
+    name: 'palyra_open_streams',
+    help: 'Streams currently open (gRPC RunStream/WatchRun, SSE, NDJSON)',
+    labelNames: ['transport', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly denials = new Counter({
+    name: 'palyra_auth_denials_total',
+    help: 'Refused requests: unauthenticated (no or bad credential) or permission_denied',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(gauges: { activeRuns: () => number; pendingApprovals: () => number }) {
+    new Gauge({ name: 'palyra_active_runs', help: 'Runs accepted or in progress', registers: [this.registry], collect() { this.set(gauges.activeRuns()); } });
+    new Gauge({ name: 'palyra_pending_approvals', help: 'Approvals waiting for a decision', registers: [this.registry], collect() { this.set(gauges.pendingApprovals()); } });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
