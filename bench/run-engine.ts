@@ -10,6 +10,7 @@ import { type Core, createCore } from '../src/core/index.js';
 import { createBuiltinTools } from '../src/core/tools/builtin/index.js';
 import { createBuiltinModel } from '../src/infra/models/builtin-model.js';
 import { createApprovalStore } from '../src/infra/store/approval-store.js';
+import { createCredentialStore } from '../src/infra/store/credential-store.js';
 import { DB_FILE_NAME, openDb } from '../src/infra/store/db.js';
 import { SqliteJournalStore } from '../src/infra/store/journal-store.js';
 import { createRunStore } from '../src/infra/store/run-store.js';
@@ -19,7 +20,9 @@ import { WriteBatcher } from '../src/infra/store/write-batcher.js';
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 20_000);
 const CONCURRENT = 8;
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 300);
-const ROUNDS = 3;
+const ROUNDS = 2;
+/** A second round starts only while the run is younger than this, to stay under a minute in all. */
+const ROUND_BUDGET_MS = 25_000;
 const TARGET_RATIO = 0.3;
 const BATCH = 512; // WriteBatcher's default batch size
 const WATCH_TIMEOUT_MS = 30_000;
@@ -42,6 +45,7 @@ function openBenchCore(name: string): BenchCore {
       sessions: createSessionStore(db),
       runs: createRunStore(db, batcher),
       approvals: createApprovalStore(db),
+      credentials: createCredentialStore(db),
     },
     model: createBuiltinModel(),
     tools: createBuiltinTools({ httpFetch: { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1 << 20 }, process: { allowedCommands: [] } }),
@@ -82,7 +86,12 @@ async function runAndWatch({ core, ctx }: BenchCore, prompt: string): Promise<Wa
   return { events, firstTokenMs, startedMs };
 }
 
-async function engineThroughput(bench: BenchCore, runs: number): Promise<{ events: number; ms: number }> {
+interface Measure {
+  events: number;
+  ms: number;
+}
+
+async function engineThroughput(bench: BenchCore, runs: number): Promise<Measure> {
   const start = performance.now();
   const results = await Promise.all(Array.from({ length: runs }, () => runAndWatch(bench, `@tokens ${TOKENS}`)));
   return { events: results.reduce((sum, result) => sum + result.events, 0), ms: performance.now() - start };
@@ -144,7 +153,7 @@ function openBareTape(name: string) {
  * `runs` producers of `rowsPerRun` rows each, with one listener per run counting them. With
  * `awaitEach`, every producer waits for its row's commit before the next one, as the engine does.
  */
-async function bareThroughput(name: string, runs: number, rowsPerRun: number, awaitEach: boolean): Promise<{ events: number; ms: number }> {
+async function bareThroughput(name: string, runs: number, rowsPerRun: number, awaitEach: boolean): Promise<Measure> {
   const tape = openBareTape(name);
   const runIds = Array.from({ length: runs }, () => newId());
   const start = performance.now();
@@ -176,21 +185,12 @@ function perSecond(measure: { events: number; ms: number }): number {
   return (measure.events / measure.ms) * 1000;
 }
 
-function rate(value: number): string {
-  return `${Math.round(value).toLocaleString('en-US').padStart(9)} events/s`;
+function faster<T extends { ms: number }>(a: T | undefined, b: T): T {
+  return a && a.ms <= b.ms ? a : b;
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-async function best<T extends { events: number; ms: number }>(measure: () => Promise<T>, rounds = ROUNDS): Promise<T> {
-  let winner: T | undefined;
-  for (let round = 0; round < rounds; round += 1) {
-    const result = await measure();
-    if (!winner || result.ms < winner.ms) winner = result;
-  }
-  return winner as T;
 }
 
 async function main(): Promise<void> {
@@ -202,14 +202,25 @@ async function main(): Promise<void> {
     await bareThroughput('warm', 1, 2000, false);
     await bareThroughput('warm-await', 1, 2000, true);
 
-    const one = await best(() => engineThroughput(bench, 1));
-    const many = await best(() => engineThroughput(bench, CONCURRENT));
+    // Rounds alternate engine and bare so a noisy neighbour slows both alike; each keeps its best round.
+    let one: Measure | undefined;
+    let many: Measure | undefined;
+    let bareOne: Measure | undefined;
+    let bareMany: Measure | undefined;
+    let rounds = 0;
+    while (rounds < ROUNDS && (rounds === 0 || performance.now() - wall < ROUND_BUDGET_MS)) {
+      rounds += 1;
+      one = faster(one, await engineThroughput(bench, 1));
+      bareOne = faster(bareOne, await bareThroughput(`bare-1-${rounds}`, 1, one.events, false));
+      many = faster(many, await engineThroughput(bench, CONCURRENT));
+      bareMany = faster(bareMany, await bareThroughput(`bare-n-${rounds}`, CONCURRENT, one.events, false));
+    }
+    if (!one || !many || !bareOne || !bareMany) throw new Error('no rounds ran');
     const rowsPerRun = one.events;
-    let round = 0;
-    const bareOne = await best(() => bareThroughput(`bare-1-${(round += 1)}`, 1, rowsPerRun, false));
-    const bareMany = await best(() => bareThroughput(`bare-n-${(round += 1)}`, CONCURRENT, rowsPerRun, false));
-    const bareOneAwait = await best(() => bareThroughput(`bare-1a-${(round += 1)}`, 1, rowsPerRun, true));
-    const bareManyAwait = await best(() => bareThroughput(`bare-na-${(round += 1)}`, CONCURRENT, rowsPerRun, true));
+    // The engine's shape without its code: each producer waits for its row's commit, so one row per run per tick.
+    const bareOneAwait = await bareThroughput('bare-1-await', 1, rowsPerRun, true);
+    const bareManyAwait = await bareThroughput('bare-n-await', CONCURRENT, rowsPerRun, true);
+    const throughputSeconds = (performance.now() - wall) / 1000;
 
     const firstToken: number[] = [];
     const accepted: number[] = [];
@@ -223,21 +234,24 @@ async function main(): Promise<void> {
 
     const ratioOne = perSecond(one) / perSecond(bareOne);
     const ratioMany = perSecond(many) / perSecond(bareMany);
-    const verdict = (ratio: number) => (ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET');
-    console.log(`run engine bench: built-in model, @tokens ${TOKENS} (${rowsPerRun} events per run), best of ${ROUNDS} rounds`);
+    const verdict = (ratio: number) => `${ratio.toFixed(2)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`;
+    const line = (label: string, measure: Measure) =>
+      console.log(`  ${label.padEnd(52)} ${Math.round(perSecond(measure)).toLocaleString('en-US').padStart(9)} events/s  (${measure.events} events, ${measure.ms.toFixed(0)} ms)`);
+    const ms = (sorted: number[]) => `p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms`;
+    console.log(`run engine bench: built-in model, @tokens ${TOKENS} (${rowsPerRun} events per run), best of ${rounds} rounds`);
     console.log(`  (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs)`);
-    console.log(`  engine, 1 run,  start → watch → final status       ${rate(perSecond(one))}  (${one.ms.toFixed(0)} ms)`);
-    console.log(`  engine, ${CONCURRENT} concurrent runs, aggregate            ${rate(perSecond(many))}  (${many.ms.toFixed(0)} ms)`);
-    console.log(`  bare SQLite + EventEmitter, batched per tick, 1 run ${rate(perSecond(bareOne))}  (${bareOne.ms.toFixed(0)} ms)`);
-    console.log(`  bare, batched per tick, ${CONCURRENT} runs                 ${rate(perSecond(bareMany))}  (${bareMany.ms.toFixed(0)} ms)`);
-    console.log(`  bare, producer awaits each commit, 1 run          ${rate(perSecond(bareOneAwait))}  (${bareOneAwait.ms.toFixed(0)} ms)`);
-    console.log(`  bare, producer awaits each commit, ${CONCURRENT} runs         ${rate(perSecond(bareManyAwait))}  (${bareManyAwait.ms.toFixed(0)} ms)`);
-    console.log(`  ratio engine/bare batched, 1 run:  ${ratioOne.toFixed(2)} (target >= ${TARGET_RATIO}) ${verdict(ratioOne)}`);
-    console.log(`  ratio engine/bare batched, ${CONCURRENT} runs: ${ratioMany.toFixed(2)} (target >= ${TARGET_RATIO}) ${verdict(ratioMany)}`);
-    console.log(`  ratio engine/bare awaiting, 1 run: ${(perSecond(one) / perSecond(bareOneAwait)).toFixed(2)}; ${CONCURRENT} runs: ${(perSecond(many) / perSecond(bareManyAwait)).toFixed(2)}`);
-    console.log(`  submit → first model_token, ${LATENCY_RUNS} sequential runs: p50 ${percentile(firstToken, 50).toFixed(2)} ms, p99 ${percentile(firstToken, 99).toFixed(2)} ms`);
-    console.log(`  submit → start() resolved (ACCEPTED taped):        p50 ${percentile(accepted, 50).toFixed(2)} ms, p99 ${percentile(accepted, 99).toFixed(2)} ms`);
-    console.log(`  total ${((performance.now() - wall) / 1000).toFixed(1)} s`);
+    line('engine, 1 run (start → live watch → final status)', one);
+    line(`engine, ${CONCURRENT} concurrent runs, aggregate`, many);
+    line('bare SQLite + EventEmitter, batched per tick, 1 run', bareOne);
+    line(`bare, batched per tick, ${CONCURRENT} runs`, bareMany);
+    line('bare, producer awaits each commit, 1 run', bareOneAwait);
+    line(`bare, producer awaits each commit, ${CONCURRENT} runs`, bareManyAwait);
+    console.log(`  ratio engine/bare batched, 1 run:   ${verdict(ratioOne)}`);
+    console.log(`  ratio engine/bare batched, ${CONCURRENT} runs:  ${verdict(ratioMany)}`);
+    console.log(`  ratio engine/bare awaiting each commit: 1 run ${(perSecond(one) / perSecond(bareOneAwait)).toFixed(2)}, ${CONCURRENT} runs ${(perSecond(many) / perSecond(bareManyAwait)).toFixed(2)}`);
+    console.log(`  submit → first model_token seen, ${LATENCY_RUNS} sequential runs: ${ms(firstToken)}`);
+    console.log(`  submit → start() resolved (ACCEPTED taped):         ${ms(accepted)}`);
+    console.log(`  time: throughput ${throughputSeconds.toFixed(1)} s, total ${((performance.now() - wall) / 1000).toFixed(1)} s`);
   } finally {
     await bench.close();
   }

@@ -6,6 +6,9 @@ import type { ModelMessage } from '../models/model-provider.js';
 import type { RunState } from './run-state.js';
 import type { RunRecord } from './store.js';
 
+/** Streamed events allowed in flight per run before the producer waits for their commit. */
+const STREAM_BACKLOG = 256;
+
 export type RunInput = { kind: 'turn'; text: string } | { kind: 'close' };
 
 export interface ApprovalAnswer {
@@ -28,6 +31,8 @@ export interface RunHandle {
   /** Answers a pending approval of this run, as its owner. */
   answerApproval(answer: ApprovalAnswer): Promise<void>;
   cancel(reason?: string): void;
+  /** Ends the run as failed with `error` (a protocol violation by the client); no-op once it ended. */
+  fail(error: CoreError): void;
   /** Settles when the run reached a terminal state, with its final record and the error, if any. */
   readonly finished: Promise<{ record: RunRecord; error: CoreError | null }>;
 }
@@ -46,13 +51,46 @@ export class ActiveRun {
   readonly pendingApprovals = new Map<string, string>();
   private readonly inputs: RunInput[] = [];
   private wake: (() => void) | undefined;
+  private unsettled: Promise<unknown> | undefined;
+  private unsettledCount = 0;
+  private streamError: unknown;
 
   constructor(
     readonly runId: string,
     readonly sessionId: string,
     readonly owner: Owner,
-    readonly emit: (type: RunEventType, payload: Record<string, unknown>) => Promise<unknown>,
+    private readonly append: (type: RunEventType, payload: Record<string, unknown>) => Promise<unknown>,
   ) {}
+
+  /** Appends an event and waits until it (and everything streamed before it) is committed. */
+  async emit(type: RunEventType, payload: Record<string, unknown>): Promise<void> {
+    await this.drain();
+    await this.append(type, payload);
+  }
+
+  /**
+   * Appends a high-rate event (model tokens) without waiting for its commit, so one run's tokens share
+   * a transaction instead of paying one each. Order is kept (seq is taken at call time and writes commit
+   * in order); the next `emit` waits for all of them, and so does a backlog of STREAM_BACKLOG events,
+   * which keeps a run from outpacing its watchers' buffers.
+   */
+  async stream(type: RunEventType, payload: Record<string, unknown>): Promise<void> {
+    const write = this.append(type, payload).catch((error: unknown) => {
+      this.streamError ??= error;
+    });
+    this.unsettled = write;
+    this.unsettledCount += 1;
+    if (this.unsettledCount >= STREAM_BACKLOG) await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.unsettled) {
+      await this.unsettled;
+      this.unsettled = undefined;
+      this.unsettledCount = 0;
+    }
+    if (this.streamError !== undefined) throw this.streamError;
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;

@@ -31,7 +31,7 @@ export async function runAgentTurn(deps: AgentLoopDeps, run: ActiveRun, text: st
       if (chunk.type === 'token') {
         if (chunk.text === '') continue;
         reply += chunk.text;
-        await run.emit('model_token', { token: chunk.text, is_final: false });
+        await run.stream('model_token', { token: chunk.text, is_final: false });
       } else if (chunk.type === 'tool_call') {
         calls.push(chunk.call);
       } else {
