@@ -42,7 +42,7 @@ function cellText(value: unknown): string {
 }
 
 /** Aligns rows into columns separated by two spaces; the last column is not padded. */
-export function alignColumns(rows: readonly (readonly string[])[]): string {
+function alignColumns(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
   return rows

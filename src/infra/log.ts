@@ -10,7 +10,7 @@ const SECRET_NAMES = ['authorization', 'cookie', 'token', 'adminToken', 'apiKey'
 // (`req.headers.authorization` is `*.*.authorization`); `set-cookie` needs the bracket syntax.
 const REDACT_PATHS = [...SECRET_NAMES.flatMap((name) => [name, `*.${name}`, `*.*.${name}`]), '*.headers["set-cookie"]'];
 
-export const REDACTED = '<redacted>';
+const REDACTED = '<redacted>';
 
 export interface LoggerOptions {
   level: LogLevel;

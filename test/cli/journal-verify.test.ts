@@ -95,10 +95,10 @@ describe('palyra journal verify', { skip }, () => {
     });
   });
 
-  test('no database in the state dir → exit 2, message naming the path, nothing created', () => {
+  test('no database in the state dir → exit 3 (unavailable), message naming the path, nothing created', () => {
     const missing = join(dir, 'missing');
     const { code, stdout, stderr } = palyra(['journal', 'verify', '--state-dir', missing]);
-    assert.equal(code, 2);
+    assert.equal(code, 3);
     assert.equal(stdout, '');
     assert.match(stderr, new RegExp(`no database at ${join(missing, DB_FILE_NAME).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.equal(existsSync(missing), false);

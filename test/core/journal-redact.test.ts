@@ -149,6 +149,13 @@ describe('redactPayload', () => {
     });
   }
 
+  test('parsed "__proto__" member holding a secret → kept as a member, secret redacted', () => {
+    const value = JSON.parse('{"__proto__":{"token":"t","a":1},"b":2}') as unknown;
+    assert.equal(redactPayload(value).json, '{"__proto__":{"token":"<redacted>","a":1},"b":2}');
+    const inString = redactPayload({ raw: '{"__proto__":{"password":"p"}}' });
+    assert.equal(JSON.parse(inString.json).raw, '{"__proto__":{"password":"<redacted>"}}');
+  });
+
   test('the same object twice (not circular) → accepted', () => {
     const shared = { a: 1 };
     assert.equal(redactPayload({ x: shared, y: shared }).json, '{"x":{"a":1},"y":{"a":1}}');

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { verifyChain, type ChainVerdict } from '../../core/journal/hash-chain.js';
 import { DB_FILE_NAME, openDb } from '../../infra/store/db.js';
 import { SqliteJournalStore } from '../../infra/store/journal-store.js';
+import { EXIT_CODES } from '../output.js';
 
 /** Exit codes of `journal verify`. */
-export const VERIFY_EXIT = { ok: 0, broken: 1, unavailable: 2 } as const;
+export const VERIFY_EXIT = { ok: EXIT_CODES.ok, broken: EXIT_CODES.failure, unavailable: EXIT_CODES.unavailable } as const;
 
 type VerifyOptions = {
   stateDir?: string;

@@ -34,9 +34,9 @@ export type ChainVerdict =
 
 /**
  * Checks rows one at a time, in the order they are stored. `count` is the number of rows found
- * intact. A verifier proves that no row was changed, inserted or removed *before* the last one it
- * saw; rows removed from the end leave a shorter valid chain, which only a head recorded elsewhere
- * can reveal.
+ * intact. The chain is unkeyed, so it proves that no row was changed, inserted or removed without
+ * rewriting every later row too; such a rewrite, or rows cut from the end, shows only against a
+ * head (seq + hash) recorded elsewhere.
  */
 export class ChainVerifier {
   private count = 0;

@@ -116,10 +116,12 @@ export class Journal {
     }
   }
 
+  /** The newest event's seq and hash (null when empty): record it elsewhere to detect truncation. */
   async head(): Promise<JournalHead | null> {
     return this.store.head();
   }
 
+  /** The number of stored events. */
   async count(): Promise<number> {
     return this.store.count();
   }

@@ -171,7 +171,8 @@ function walkRecord(record: Record<string, unknown>, depth: number, state: WalkS
       next = walk(item, depth + 1, state);
     }
     if (next !== item) {
-      copy ??= { ...record };
+      // A null prototype keeps a parsed "__proto__" key an ordinary member of the copy.
+      copy ??= Object.assign(Object.create(null) as Record<string, unknown>, record);
       copy[key] = next;
     }
   }

@@ -75,19 +75,6 @@ function collectKeys(schema: JsonSchema, prefix: readonly string[]): ConfigKey[]
 /** Every leaf key of PalyraConfig, in schema order. */
 export const CONFIG_KEYS: readonly ConfigKey[] = collectKeys(PalyraConfigSchema as JsonSchema, []);
 
-const KEYS_BY_TOML_NAME = new Map(CONFIG_KEYS.map((key) => [key.tomlName, key]));
-
-export function configKey(tomlName: string): ConfigKey {
-  const key = KEYS_BY_TOML_NAME.get(tomlName);
-  if (!key) throw new Error(`no config key ${tomlName}`);
-  return key;
-}
-
-/** The TOML names of the sections (`http`, `grpc`, …) and of the top-level leaf keys. */
-export function sectionNames(): string[] {
-  return [...new Set(CONFIG_KEYS.map((key) => key.tomlName.split('.')[0] ?? ''))];
-}
-
 /** A short phrase saying what a key accepts, e.g. `an integer 0..65535`. */
 export function describeAllowed(schema: JsonSchema): string {
   if (schema.description) return schema.description;

@@ -44,7 +44,7 @@ const BOOLEAN_TEXT: Record<string, boolean> = { true: true, false: false, '1': t
  * Turns the text of a variable or flag into the key's type. Text that does not convert is kept
  * as it is, so validation can report it exactly as the user wrote it.
  */
-export function coerceText(key: ConfigKey, text: string): unknown {
+function coerceText(key: ConfigKey, text: string): unknown {
   switch (key.kind) {
     case 'integer':
       return /^[+-]?\d+$/.test(text.trim()) ? Number(text.trim()) : text;

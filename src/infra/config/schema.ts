@@ -28,7 +28,18 @@ const section = <T extends Type.TProperties>(properties: T) =>
 export const PalyraConfigSchema = Type.Object(
   {
     stateDir: Type.String({ minLength: 1, default: DEFAULT_STATE_DIR }),
-    http: section({ host: host(), port: port(7142) }),
+    http: section({
+      host: host(),
+      port: port(7142),
+      /** Largest request body accepted (413 beyond). */
+      bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 65_536 }),
+      /** Requests per client address per second on the admin port (429 with Retry-After beyond). */
+      rateLimitPerSecond: positiveInt(120),
+      /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty = the TCP peer is the client. */
+      trustedProxies: stringList(),
+      /** Extra origins (scheme://host[:port]) allowed to make unsafe requests besides the daemon's own. */
+      allowedOrigins: stringList(),
+    }),
     grpc: section({ host: host(), port: port(7443) }),
     quic: section({ host: host(), port: port(7444) }),
     tls: section({ certPath: path(), keyPath: path(), clientCaPath: path() }),
