@@ -200,6 +200,9 @@ export class RunService {
       },
       answerApproval: (answer) => this.answerApproval(run, answer),
       cancel: (reason) => this.requestCancel(run, reason ?? 'cancel_requested'),
+      fail: (error) => {
+        if (run.cancelReason === null && !isTerminal(run.state)) run.abort(error);
+      },
       finished,
     };
   }
