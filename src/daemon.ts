@@ -1,11 +1,12 @@
 // startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createCore } from './core/index.js';
 import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
+import { loadOrCreateDaemonCa } from './infra/crypto/daemon-ca.js';
 import { componentLogger } from './infra/log.js';
 import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
@@ -13,8 +14,10 @@ import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
 import { createApprovalStore } from './infra/store/approval-store.js';
 import { createCredentialStore } from './infra/store/credential-store.js';
+import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { SqliteJournalStore } from './infra/store/journal-store.js';
+import { createNodeTaskStore } from './infra/store/node-store.js';
 import { createRunStore } from './infra/store/run-store.js';
 import { createSessionStore } from './infra/store/session-store.js';
 import { WriteBatcher } from './infra/store/write-batcher.js';
@@ -70,6 +73,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const batcher = new WriteBatcher(db);
     cleanups.push(() => batcher.close());
 
+    // Node RPC: the daemon CA (created once under <state>/ca), device and task stores. The QUIC listener
+    // issues its server certificate from `ca` and sets the advertised address once it is bound.
+    const ca = await loadOrCreateDaemonCa(config.stateDir);
+    const nodeRpc = {
+      ca,
+      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
+      pairing: { advertisedAddress: hostPort(advertisedHost(config.quic.host), config.quic.port) },
+    };
+
     const core = createCore({
       stores: {
         journal: new SqliteJournalStore(db, { batcher }),
@@ -88,27 +100,38 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       approvalTimeoutMs: config.approvals.timeoutMs,
       journalMaxPayloadBytes: config.journal.maxPayloadBytes,
       adminToken: adminToken.token,
+      nodeRpc,
     });
     cleanups.push(() => core.shutdown());
     const recovered = await core.recover();
-    if (recovered.runs > 0 || recovered.approvals > 0) logger.warn(recovered, 'marked work left unfinished by a previous daemon as failed (daemon_restarted)');
+    if (recovered.runs > 0 || recovered.approvals > 0 || recovered.nodeTasks > 0) logger.warn(recovered, 'marked work left unfinished by a previous daemon as failed (daemon_restarted)');
 
     let ready = false;
     const listeners: Record<string, string | null> = { http: null, grpc: null, quic: null };
     const info = { version: PACKAGE_VERSION, startedAtMs, listeners: () => ({ ...listeners }), isReady: () => ready };
 
-    const grpc = createGrpcServer({ info, logger: componentLogger(logger, 'grpc') });
+    const grpc = createGrpcServer({ core, info, logger: componentLogger(logger, 'grpc'), tls: config.tls });
     const grpcPort = await grpc.listen(config.grpc.host, config.grpc.port);
     cleanups.push(() => grpc.close());
     listeners.grpc = hostPort(config.grpc.host, grpcPort);
 
-    const http = await createHttpServer({ core, logger: componentLogger(logger, 'http'), info });
+    const httpTls = config.tls.certPath && config.tls.keyPath ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } : undefined;
+    const http = await createHttpServer({
+      core,
+      logger: componentLogger(logger, 'http'),
+      info,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      rateLimitPerSecond: config.http.rateLimitPerSecond,
+      trustedProxies: config.http.trustedProxies,
+      allowedOrigins: config.http.allowedOrigins,
+      ...(httpTls ? { tls: httpTls } : {}),
+    });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push(() => http.close());
     await http.listen({ host: config.http.host, port: config.http.port });
     const httpAddress = http.server.address();
     const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
-    listeners.http = `http://${hostPort(config.http.host, httpPort)}`;
+    listeners.http = `${httpTls ? 'https' : 'http'}://${hostPort(config.http.host, httpPort)}`;
 
     const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: null, pid: process.pid, state_dir: config.stateDir };
     if (options.readyFile) {
@@ -147,6 +170,11 @@ function createModel(config: PalyraConfig): ModelProvider {
     apiKey: process.env[config.model.apiKeyEnv] ?? '',
     timeoutMs: config.model.timeoutMs,
   });
+}
+
+// A wildcard bind is not an address a node can dial; until a configured advertised address exists, loopback.
+function advertisedHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
 function hostPort(host: string, port: number): string {

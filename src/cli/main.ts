@@ -1,7 +1,12 @@
 // The `palyra` program: global options, the command groups, and one place that turns failures into exit codes.
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
+import { registerGatewayCommands } from './commands/gateway.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerNodesCommands } from './commands/nodes.js';
+import { registerPairingCommands } from './commands/pairing.js';
+import { registerRunsCommands } from './commands/runs.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerVersionCommand } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
 import { EXIT_CODES, reportError } from './output.js';
@@ -19,6 +24,11 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   registerVersionCommand(program);
   registerJournalCommands(program);
+  registerStatusCommand(program);
+  registerRunsCommands(program);
+  registerGatewayCommands(program);
+  registerPairingCommands(program);
+  registerNodesCommands(program);
   return program;
 }
 

@@ -3,6 +3,10 @@ import { ApprovalService } from './approvals/approvals.js';
 import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
+import type { CertificateAuthority } from './devices/certificate-authority.js';
+import { type DeviceOptions, DeviceService } from './devices/devices.js';
+import { type PairingOptions, PairingService } from './devices/pairing.js';
+import type { DeviceStore } from './devices/store.js';
 import { type ConsoleSessionPolicy, ConsoleSessionService } from './auth/console-sessions.js';
 import type { CredentialStore } from './auth/store.js';
 import { TokenService } from './auth/tokens.js';
@@ -12,12 +16,15 @@ import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
 import { Metrics } from './metrics.js';
 import type { ModelProvider } from './models/model-provider.js';
+import { type NodeServiceOptions, NodeService } from './nodes/nodes.js';
+import type { NodeTaskStore } from './nodes/store.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from './runs/run-limits.js';
 import { RunService } from './runs/runs.js';
 import type { RunStore } from './runs/store.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
+import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
@@ -32,7 +39,17 @@ export interface CoreDeps {
   journalMaxPayloadBytes?: number;
   adminToken: string;
   consoleSessions?: ConsoleSessionPolicy;
+  /** Devices, pairing and the node task queue; the daemon always passes it, some tests leave it out. */
+  nodeRpc?: NodeRpcDeps;
   now?: () => number;
+}
+
+export interface NodeRpcDeps {
+  ca: CertificateAuthority;
+  stores: { devices: DeviceStore; tasks: NodeTaskStore };
+  pairing: PairingOptions;
+  devices?: DeviceOptions;
+  tasks?: NodeServiceOptions;
 }
 
 export interface Core {
@@ -50,8 +67,14 @@ export interface Core {
   runs: RunService;
   tools: ToolRegistry;
   metrics: Metrics;
+  /** Paired devices: certificate authentication, renewal, registration, presence, revocation. Absent without `nodeRpc`. */
+  devices?: DeviceService;
+  /** Pairing codes and requests. Absent without `nodeRpc`. */
+  pairing?: PairingService;
+  /** Capability invocation and the node task queue. Absent without `nodeRpc`. */
+  nodes?: NodeService;
   /** Marks what a crashed predecessor left unfinished (runs, approvals); call before serving. */
-  recover(): Promise<{ runs: number; approvals: number }>;
+  recover(): Promise<{ runs: number; approvals: number; nodeTasks: number }>;
   /** Stops accepting runs and ends the live ones. */
   shutdown(): Promise<void>;
 }
@@ -79,7 +102,7 @@ export function createCore(deps: CoreDeps): Core {
   const policy = new ToolPolicy(tools, deps.toolPolicy);
   const sessions = new SessionService(deps.stores.sessions, authorizer, journal, now);
   const approvals = new ApprovalService(deps.stores.approvals, authorizer, journal, deps.approvalTimeoutMs ?? 60_000, now);
-  sessions.onArchived((sessionId) => approvals.cache.forgetSession(sessionId));
+  sessions.onForget((sessionId) => approvals.cache.forgetSession(sessionId));
   const tape = new RunTape(deps.stores.runs, bus, now);
   const runs = new RunService({
     store: deps.stores.runs,
@@ -94,6 +117,8 @@ export function createCore(deps: CoreDeps): Core {
     limits,
     now,
   });
+  const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
+  if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
   return {
     auth,
     authorizer,
@@ -107,13 +132,25 @@ export function createCore(deps: CoreDeps): Core {
     runs,
     tools,
     metrics,
+    ...nodeRpc,
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
       const runCount = await runs.recover();
-      return { runs: runCount, approvals: approvalCount };
+      const tasks = nodeRpc?.nodes.recover();
+      return { runs: runCount, approvals: approvalCount, nodeTasks: tasks ? tasks.requeued + tasks.timedOut : 0 };
     },
-    shutdown: () => runs.shutdown(),
+    async shutdown() {
+      await runs.shutdown();
+      nodeRpc?.nodes.shutdown();
+    },
   };
+}
+
+function createNodeRpc(deps: NodeRpcDeps, authorizer: Authorizer, journal: Journal, now: () => number) {
+  const devices = new DeviceService(deps.stores.devices, deps.ca, authorizer, journal, deps.devices ?? {}, now);
+  const pairing = new PairingService(deps.stores.devices, deps.ca, devices, authorizer, journal, deps.pairing, now);
+  const nodes = new NodeService(deps.stores.tasks, devices, authorizer, journal, deps.tasks ?? {}, now);
+  return { devices, pairing, nodes };
 }
 
 export { CoreError, type ErrorCode, ERROR_CODES } from './errors.js';

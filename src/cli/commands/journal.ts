@@ -1,10 +1,12 @@
-// `palyra journal verify`: checks the journal's hash chain offline, on a read-only database.
+// `palyra journal verify`: checks the journal's hash chain offline (read-only database) or, with --remote, in the daemon.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { verifyChain, type ChainVerdict } from '../../core/journal/hash-chain.js';
 import { DB_FILE_NAME, openDb } from '../../infra/store/db.js';
 import { SqliteJournalStore } from '../../infra/store/journal-store.js';
+import { readGlobalOptions } from '../global-options.js';
+import { adminClient } from '../http-client.js';
 import { EXIT_CODES } from '../output.js';
 
 /** Exit codes of `journal verify`. */
@@ -13,18 +15,23 @@ export const VERIFY_EXIT = { ok: EXIT_CODES.ok, broken: EXIT_CODES.failure, unav
 type VerifyOptions = {
   stateDir?: string;
   json?: boolean;
+  remote?: boolean;
 };
 
-/** Adds `journal verify [--state-dir D] [--json]` to `program`. */
+type WireVerdict = { ok: true; count: number; head: string | null } | { ok: false; count: number; broken_at_seq: number; reason: string };
+
+/** Adds `journal verify [--state-dir D | --remote] [--json]` to `program`. */
 export function registerJournalCommands(program: Command): void {
   const journal = program.command('journal').description('inspect the audit journal');
   journal
     .command('verify')
-    .description('check every hash-chain link of the journal (offline, read-only)')
+    .description('check every hash-chain link of the journal (offline, read-only; --remote asks the running daemon)')
     .option('--state-dir <dir>', 'state directory (default: $PALYRA_STATE_DIR or ./.palyra)')
+    .option('--remote', 'verify in the running daemon over its admin API (--url, --token)')
     .option('--json', 'print the result as JSON')
-    .action((_options: VerifyOptions, command: Command) => {
-      process.exitCode = runVerify(command.optsWithGlobals<VerifyOptions>());
+    .action(async (_options: VerifyOptions, command: Command) => {
+      const options = command.optsWithGlobals<VerifyOptions>();
+      process.exitCode = options.remote ? await runRemoteVerify(command, options) : runVerify(options);
     });
 }
 
@@ -54,6 +61,15 @@ function runVerify(options: VerifyOptions): number {
   } else {
     process.stdout.write(`broken at seq ${verdict.brokenAtSeq}: ${verdict.reason}\n`);
   }
+  return verdict.ok ? VERIFY_EXIT.ok : VERIFY_EXIT.broken;
+}
+
+async function runRemoteVerify(command: Command, options: VerifyOptions): Promise<number> {
+  const global = readGlobalOptions(command);
+  const verdict = await adminClient(global).get<WireVerdict>('/admin/v1/journal/verify');
+  if (options.json) process.stdout.write(`${JSON.stringify({ url: global.url, ...verdict })}\n`);
+  else if (verdict.ok) process.stdout.write(`ok ${verdict.count} events, head ${verdict.head ?? '(empty)'}\n`);
+  else process.stdout.write(`broken at seq ${verdict.broken_at_seq}: ${verdict.reason}\n`);
   return verdict.ok ? VERIFY_EXIT.ok : VERIFY_EXIT.broken;
 }
 

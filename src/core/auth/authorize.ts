@@ -17,6 +17,10 @@ export const ACTION_SCOPES = {
   'daemon.status': 'status:read',
   'tokens.read': 'tokens:read',
   'tokens.write': 'tokens:write',
+  'devices.read': 'devices:read',
+  'devices.write': 'devices:write',
+  'nodes.read': 'nodes:read',
+  'nodes.invoke': 'nodes:write',
 } as const;
 
 export type Action = keyof typeof ACTION_SCOPES;

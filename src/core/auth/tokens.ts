@@ -100,14 +100,21 @@ export class TokenService {
     });
   }
 
-  /** Revokes an API token and the session tokens minted from it. @throws `not_found`, `permission_denied`. */
-  async revokeApiToken(ctx: CallContext, tokenId: string): Promise<{ revoked: boolean }> {
-    this.authorizer.authorize(ctx, 'tokens.write');
+  /** One API token's metadata. @throws `not_found` (also for another principal's token, unless admin). */
+  getApiToken(ctx: CallContext, tokenId: string): CredentialRecord {
+    this.authorizer.authorize(ctx, 'tokens.read');
     requireCanonicalId(tokenId, 'token_id');
     const record = this.store.getCredential(tokenId);
     if (!record || record.kind !== 'api' || (!isAdmin(ctx) && record.principal !== ctx.principal)) {
       throw new CoreError('not_found', `api token not found: ${tokenId}`);
     }
+    return record;
+  }
+
+  /** Revokes an API token and the session tokens minted from it. @throws `not_found`, `permission_denied`. */
+  async revokeApiToken(ctx: CallContext, tokenId: string): Promise<{ revoked: boolean }> {
+    this.authorizer.authorize(ctx, 'tokens.write');
+    this.getApiToken(ctx, tokenId);
     const changed = this.store.revokeCredential(tokenId, this.now());
     await this.audit(ctx, 'auth.token_revoked', { id: tokenId, type: 'api' });
     return { revoked: changed > 0 };

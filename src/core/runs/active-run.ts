@@ -1,7 +1,7 @@
 // ActiveRun: the live state of one run between accept and its final status; the handle transports hold.
 import type { Owner } from '../auth/authorize.js';
 import { CoreError } from '../errors.js';
-import type { RunEventType } from '../events/run-event.js';
+import type { RunEvent, RunEventType } from '../events/run-event.js';
 import type { ModelMessage } from '../models/model-provider.js';
 import type { RunState } from './run-state.js';
 import type { RunRecord } from './store.js';
@@ -31,6 +31,8 @@ export interface RunHandle {
   /** Answers a pending approval of this run, as its owner. */
   answerApproval(answer: ApprovalAnswer): Promise<void>;
   cancel(reason?: string): void;
+  /** The run's events after `afterSeq`, replayed then live (the starter needs no read scope for its own run). */
+  events(afterSeq: number, signal: AbortSignal): AsyncGenerator<RunEvent>;
   /** Ends the run as failed with `error` (a protocol violation by the client); no-op once it ended. */
   fail(error: CoreError): void;
   /** Settles when the run reached a terminal state, with its final record and the error, if any. */

@@ -45,6 +45,8 @@ export async function runAgentTurn(deps: AgentLoopDeps, run: ActiveRun, text: st
     if (calls.length === 0) {
       await run.emit('message.replied', { reply_text: reply });
       await run.emit('agent_loop.terminated', { termination_reason: 'final_answer', turns: turn, finish_reason: finishReason });
+      // Tells interactive clients the answer is complete and the run waits for the next input.
+      await run.emit('status', { kind: 'in_progress', message: 'turn_completed' });
       return;
     }
     for (const call of calls) {

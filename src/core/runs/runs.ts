@@ -23,6 +23,7 @@ export interface StartRunInput {
   sessionKey?: string;
   sessionLabel?: string;
   requireExistingSession?: boolean;
+  resetSession?: boolean;
   prompt: string;
   /** Complete the run (DONE) right after this first turn, as a one-shot client would by half-closing. */
   closeAfterPrompt?: boolean;
@@ -65,6 +66,7 @@ export class RunService {
       ...(input.sessionKey ? { sessionKey: input.sessionKey } : {}),
       ...(input.sessionLabel ? { label: input.sessionLabel } : {}),
       ...(input.requireExistingSession ? { requireExisting: true } : {}),
+      ...(input.resetSession ? { reset: true } : {}),
     });
     if (this.active.has(runId)) throw new CoreError('already_exists', `run already exists: ${runId}`);
     const owner = ownerOf(ctx);
@@ -136,6 +138,12 @@ export class RunService {
     return this.deps.tape.read(runId, afterSeq, Math.min(Math.max(limit, 1), MAX_TAPE_PAGE));
   }
 
+  /** The highest seq on the run's tape (-1 before its first event). */
+  lastSeq(ctx: CallContext, runId: string): number {
+    this.get(ctx, runId);
+    return this.deps.store.lastTapeSeq(runId);
+  }
+
   /** Every event after `afterSeq`, replayed then live, until the run's final status. */
   watch(ctx: CallContext, runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<RunEvent> {
     this.get(ctx, runId);
@@ -200,6 +208,7 @@ export class RunService {
       },
       answerApproval: (answer) => this.answerApproval(run, answer),
       cancel: (reason) => this.requestCancel(run, reason ?? 'cancel_requested'),
+      events: (afterSeq, signal) => this.deps.tape.follow(run.runId, afterSeq, signal),
       fail: (error) => {
         if (run.cancelReason === null && !isTerminal(run.state)) run.abort(error);
       },

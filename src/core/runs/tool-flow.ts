@@ -75,7 +75,8 @@ export async function runToolCall(deps: ToolFlowDeps, run: ActiveRun, call: Mode
 }
 
 async function askApproval(deps: ToolFlowDeps, run: ActiveRun, proposalId: string, call: ModelToolCall): Promise<Verdict> {
-  const subjectId = toolSubjectId(call.name);
+  const subject = deps.registry.get(call.name)?.approvalSubject?.(call.input) ?? { type: 'tool' as const, id: toolSubjectId(call.name) };
+  const subjectId = subject.id;
   const cached = deps.approvals.cached(run.owner, run.sessionId, subjectId);
   if (cached) {
     await run.emit('tool_approval_response', {
@@ -95,7 +96,7 @@ async function askApproval(deps: ToolFlowDeps, run: ActiveRun, proposalId: strin
       runId: run.runId,
       sessionId: run.sessionId,
       proposalId,
-      subjectType: 'tool',
+      subjectType: subject.type,
       subjectId,
       toolName: call.name,
       input: call.input,

@@ -16,11 +16,14 @@ export interface ResolveSessionInput {
   label?: string;
   /** Fail with not_found instead of creating. */
   requireExisting?: boolean;
+  /** Forget what the session remembered (approval decisions) before returning it. */
+  reset?: boolean;
 }
 
 export interface ResolveSessionResult {
   session: SessionRecord;
   created: boolean;
+  resetApplied: boolean;
 }
 
 export interface ListSessionsInput {
@@ -36,11 +39,11 @@ export interface CleanupSessionResult {
   runCount: number;
 }
 
-/** Listeners told when a session is archived (approval caches keyed by session forget it). */
-export type SessionArchivedListener = (sessionId: string) => void;
+/** Listeners told when a session is reset or archived (approval caches keyed by session forget it). */
+export type SessionForgetListener = (sessionId: string) => void;
 
 export class SessionService {
-  private readonly archivedListeners: SessionArchivedListener[] = [];
+  private readonly forgetListeners: SessionForgetListener[] = [];
 
   constructor(
     private readonly store: SessionStore,
@@ -49,8 +52,8 @@ export class SessionService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  onArchived(listener: SessionArchivedListener): void {
-    this.archivedListeners.push(listener);
+  onForget(listener: SessionForgetListener): void {
+    this.forgetListeners.push(listener);
   }
 
   /**
@@ -77,7 +80,8 @@ export class SessionService {
       if (existing.archivedAtMs !== null) {
         throw new CoreError('failed_precondition', `session ${existing.sessionId} is archived; start a new session`);
       }
-      return { session: existing, created: false };
+      if (input.reset) for (const listener of this.forgetListeners) listener(existing.sessionId);
+      return { session: existing, created: false, resetApplied: input.reset === true };
     }
     if (input.requireExisting) throw new CoreError('not_found', 'session not found');
     const at = this.now();
@@ -104,7 +108,7 @@ export class SessionService {
       sessionId,
       payload: { session_key: session.sessionKey },
     });
-    return { session, created: true };
+    return { session, created: true, resetApplied: false };
   }
 
   /** @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`. */
@@ -147,7 +151,7 @@ export class SessionService {
     const at = this.now();
     const newKey = `archived:${session.sessionId}:${randomBytes(6).toString('hex')}`;
     this.store.archiveSession(sessionId, newKey, at);
-    for (const listener of this.archivedListeners) listener(sessionId);
+    for (const listener of this.forgetListeners) listener(sessionId);
     await this.journal.append({
       kind: 'session.cleaned',
       actor: 'user',

@@ -14,6 +14,12 @@ export interface ToolOutcome {
   error?: string;
 }
 
+/** What an approval is about; decisions remembered for a session are keyed by `id`. */
+export interface ApprovalSubject {
+  type: 'tool' | 'node_capability';
+  id: string;
+}
+
 export interface Tool {
   name: string;
   description: string;
@@ -24,6 +30,11 @@ export interface Tool {
   /** Tools whose every call needs a human decision, whatever the policy says. */
   alwaysAsk: boolean;
   timeoutMs: number;
+  /**
+   * The approval subject of one call, for tools whose risk depends on the input (e.g. which node
+   * capability). Called only with validated input. Absent: `{ type: 'tool', id: 'tool:<name>' }`.
+   */
+  approvalSubject?(input: Record<string, unknown>): ApprovalSubject;
   /**
    * Runs one call. `input` has passed `ToolRegistry.validate` against `inputSchema`. Expected failures
    * (refusals, upstream errors, abort, timeout) resolve with `success: false` and a safe `error`;

@@ -1,50 +1,56 @@
-// The gateway gRPC server (HTTP/2): binds, serves the gateway services, shuts down gracefully.
+// The gateway gRPC server (HTTP/2): binds, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
+import type { Core } from '../../core/index.js';
+import { AuthServiceService } from '../../gen/palyra/auth/v1/auth.js';
+import { ApprovalsServiceService, GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
+import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
+import type { HandlerDeps } from './handler.js';
+import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withMessageLimit } from './limits.js';
+import { addStandardServices } from './reflection.js';
+import { approvalsService } from './services/approvals.js';
+import { authService } from './services/auth.js';
+import { gatewayService, type HealthInfo } from './services/gateway.js';
+import { nodeAdminService } from './services/node-admin.js';
+import { type GrpcTlsOptions, serverCredentials } from './tls.js';
 
-/** The reference's limit on every gRPC message, in both directions. */
-export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export { MAX_MESSAGE_BYTES };
 
-export interface GrpcServerInfo {
-  version: string;
-  startedAtMs: number;
+export type GrpcServerInfo = HealthInfo;
+
+export interface GrpcServerOptions {
+  core: Core;
+  info: GrpcServerInfo;
+  logger: Logger;
+  tls?: GrpcTlsOptions;
+  limits?: Partial<GrpcLimits>;
 }
 
 export interface GrpcServer {
   /** Resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number>;
+  /** Stops accepting calls, lets open calls finish for `graceMs`, then cancels the rest. */
   close(graceMs?: number): Promise<void>;
 }
 
-export function createGrpcServer(options: { info: GrpcServerInfo; logger: Logger }): GrpcServer {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-    'grpc.keepalive_time_ms': 60_000,
-    'grpc.keepalive_timeout_ms': 20_000,
-  });
-  server.addService(GatewayServiceService, {
-    getHealth: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-      callback(null, {
-        v: 1,
-        service: 'palyrad',
-        status: 'ok',
-        version: options.info.version,
-        gitHash: '',
-        buildProfile: process.env.NODE_ENV === 'production' ? 'release' : 'dev',
-        uptimeSeconds: Math.floor((Date.now() - options.info.startedAtMs) / 1000),
-      });
-    },
-  });
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const credentials = serverCredentials(options.tls);
+  const server = new grpc.Server(serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }));
+  const deps: HandlerDeps = { core: options.core, logger: options.logger };
+  server.addService(withMessageLimit(GatewayServiceService), gatewayService(deps, options.info));
+  server.addService(withMessageLimit(ApprovalsServiceService), approvalsService(deps));
+  server.addService(withMessageLimit(AuthServiceService), authService(deps));
+  server.addService(withMessageLimit(NodeAdminServiceService), nodeAdminService(deps));
+  const health = addStandardServices(server);
   return {
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+        server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
       }),
     close: (graceMs = 2_000) =>
       new Promise((resolve) => {
+        health.setServing(false);
         const force = setTimeout(() => {
           options.logger.warn('gRPC calls still open after the grace period; forcing shutdown');
           server.forceShutdown();

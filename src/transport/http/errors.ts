@@ -74,6 +74,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   const error = thrown instanceof CoreError ? thrown : isFastifyError(thrown) ? fromFastifyError(thrown) : toCoreError(thrown);
   if (error.code === 'internal') request.log.error({ err: error.cause ?? error }, 'request failed');
   const status = typeof error.details.status === 'number' ? error.details.status : HTTP_ERRORS[error.code].status;
+  if (typeof error.details.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
   return reply.code(status).type('application/json').send(errorEnvelope(error, request.id));
 }
 

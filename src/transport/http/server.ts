@@ -1,48 +1,129 @@
-// The admin/console HTTP server: Fastify with one error table and one auth hook per namespace.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+// The admin/console HTTP server: Fastify on a dual HTTP/1.1 + HTTP/2 listener, one security pipeline, one error table.
+import type http from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync, type FastifyServerFactory, LogController } from 'fastify';
+import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Core } from '../../core/index.js';
-import { requireBearer } from './auth.js';
+import type { ApiDeps, DaemonInfo } from './api-deps.js';
+import { decorateAuth, requireBearer, requireConsoleSession } from './auth.js';
 import { registerErrorHandlers } from './errors.js';
+import { createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
+import { registerRequestMetrics } from './request-metrics.js';
+import { adminApiTokenRoutes } from './routes/admin/api-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
 import { adminRunRoutes } from './routes/admin/runs.js';
-import { adminStatusRoutes, type StatusInfo } from './routes/admin/status.js';
+import { adminStatusRoutes } from './routes/admin/status.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { consoleAuthRoutes } from './routes/console/auth.js';
+import { consoleChatRoutes } from './routes/console/chat.js';
+import { consoleDiagnosticsRoutes } from './routes/console/diagnostics.js';
+import { consoleRunRoutes } from './routes/console/runs.js';
+import { consoleSessionRoutes } from './routes/console/sessions.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { registerSecurity } from './security.js';
+import { StreamTracker } from './streams.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 120;
 
 export interface HttpServerOptions {
   core: Core;
   logger: Logger;
-  info: StatusInfo & { isReady: () => boolean };
+  info: DaemonInfo;
   bodyLimitBytes?: number;
+  rateLimitPerSecond?: number;
+  /** IPs/CIDRs whose X-Forwarded-* headers are believed; none by default. */
+  trustedProxies?: readonly string[];
+  allowedOrigins?: readonly string[];
+  /** Certificate and key (PEM): serve HTTPS with ALPN h2 + http/1.1. */
+  tls?: TlsMaterial;
 }
 
-export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+/** The Fastify options of the admin port (shared with benchmarks that measure against a bare route). */
+export function fastifyOptions(options: Pick<HttpServerOptions, 'logger' | 'bodyLimitBytes' | 'trustedProxies' | 'tls'>): FastifyHttpOptions<http.Server> {
+  const trusted = options.trustedProxies ?? [];
+  // Fastify types the factory as returning an http.Server; ours answers the same calls (listen, close, address).
+  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls)) as unknown as FastifyServerFactory<http.Server>;
+  return {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: true,
+    trustProxy: trusted.length > 0 ? [...trusted] : false,
     genReqId: () => crypto.randomUUID(),
     // Unknown fields are refused, not silently dropped: a typo must not pass as a valid request.
     ajv: { customOptions: { removeAdditional: false } },
-  });
+    serverFactory,
+  };
+}
+
+/**
+ * Every route of the admin port behind one pipeline: security headers, rate limit and Origin check
+ * (onRequest, before any credential is looked at) → bearer or console-session auth + CSRF → body
+ * parsing (size, JSON only) → schema validation → the route's core call. Registered without
+ * encapsulation so its hooks also cover 404s and errors.
+ */
+export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const { core } = deps;
+  app.removeContentTypeParser('text/plain');
+  decorateAuth(app);
   registerErrorHandlers(app);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
+  registerSecurity(app, { tls: deps.tls, rateLimitPerSecond: deps.settings.rateLimitPerSecond, allowedOrigins: deps.settings.allowedOrigins, metrics: core.metrics });
+  registerRequestMetrics(app, core.metrics);
+  app.addHook('preClose', async () => deps.streams.closeAll());
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'palyrad admin and console API', version: deps.info.version },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'palyra_console_session' },
+        },
+      },
+    },
   });
-  await app.register(healthRoutes, options.info);
+  await app.register(healthRoutes, deps.info);
+  await app.register(metricsRoutes, core);
   await app.register(
     async (admin) => {
-      requireBearer(admin, options.core);
-      await admin.register(adminRunRoutes, options.core);
-      await admin.register(adminJournalRoutes, options.core);
-      await admin.register(adminStatusRoutes, { core: options.core, info: options.info });
+      requireBearer(admin, core);
+      await admin.register(adminRunRoutes, core);
+      await admin.register(adminJournalRoutes, core);
+      await admin.register(adminStatusRoutes, { core, info: deps.info });
+      await admin.register(adminApiTokenRoutes, core);
+      await admin.register(approvalRoutes, core);
+      await admin.register(nodeRoutes, core);
+      admin.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/admin/v1' },
   );
+  await app.register(
+    async (console) => {
+      requireConsoleSession(console, core, { secure: deps.tls });
+      await console.register(consoleAuthRoutes, deps);
+      await console.register(consoleSessionRoutes, core);
+      await console.register(consoleChatRoutes, deps);
+      await console.register(consoleRunRoutes, deps);
+      await console.register(approvalRoutes, core);
+      await console.register(nodeRoutes, core);
+      await console.register(consoleDiagnosticsRoutes, deps);
+    },
+    { prefix: '/console/v1' },
+  );
+};
+(httpApi as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions(options));
+  const settings = {
+    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    rateLimitPerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
+    trustedProxies: options.trustedProxies ?? [],
+    allowedOrigins: options.allowedOrigins ?? [],
+  };
+  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), tls: options.tls !== undefined, settings });
   return app;
 }

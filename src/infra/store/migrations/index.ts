@@ -1,6 +1,7 @@
 // The numbered migrations, in order; `PRAGMA user_version` records the last one applied.
 import { sql as initial } from './001-initial.js';
 import { sql as credentials } from './002-credentials.js';
+import { sql as nodes } from './003-nodes.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'credentials', sql: credentials },
+  { version: 3, name: 'nodes', sql: nodes },
 ];

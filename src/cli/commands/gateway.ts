@@ -1,0 +1,152 @@
+// The gRPC gateway commands: login, run/chat, runs watch, sessions list, approvals list|decide, tokens create|list|revoke.
+import type { Command } from 'commander';
+import type * as grpc from '@grpc/grpc-js';
+import type { RunStreamEvent } from '../../gen/palyra/common/v1/common.js';
+import { connectGateway, fromServiceError, type GatewayClients, newId, unaryCall } from '../gateway-client.js';
+import { type GlobalOptions, readGlobalOptions } from '../global-options.js';
+import { CliError, createOutput, EXIT_CODES, type Output } from '../output.js';
+import { saveSession } from '../session-file.js';
+import { eventToJson, eventToText } from './run-events.js';
+import { registerRunCommands } from './run-stream.js';
+
+const DECISIONS = ['pending', 'allow', 'deny', 'timeout', 'error'];
+
+async function withClients(command: Command, work: (clients: GatewayClients, out: Output, globals: GlobalOptions) => Promise<void>): Promise<void> {
+  const globals = readGlobalOptions(command);
+  const clients = connectGateway(globals);
+  try {
+    await work(clients, createOutput({ json: globals.json }), globals);
+  } finally {
+    clients.close();
+  }
+}
+
+export function registerGatewayCommands(program: Command): void {
+  program
+    .command('login')
+    .description('exchange the admin token for a short-lived session token, stored 0600 for later commands')
+    .option('--principal <admin:name>', 'the admin principal to act as', 'admin:local')
+    .option('--ttl <seconds>', 'session lifetime in seconds', '3600')
+    .action(async (options: { principal: string; ttl: string }, command: Command) => {
+      const globals = readGlobalOptions(command);
+      if (!globals.token) throw new CliError('login needs the admin token: pass --token or set PALYRA_ADMIN_TOKEN', { exitCode: EXIT_CODES.unauthenticated });
+      const clients = connectGateway(globals, { principal: options.principal });
+      const deviceId = newId();
+      try {
+        const metadata = clients.metadata();
+        metadata.set('x-palyra-device-id', deviceId);
+        const response = await new Promise<{ sessionToken: string; principal: string; expiresAtUnixMs: number }>((resolve, reject) =>
+          clients.auth.exchangeToken({ v: 1, scopes: [], ttlSeconds: Number(options.ttl) }, metadata, (error, value) => (error ? reject(fromServiceError(error)) : resolve(value))),
+        );
+        const path = saveSession({ token: response.sessionToken, principal: response.principal, device_id: deviceId, grpc: globals.grpc, expires_at_unix_ms: response.expiresAtUnixMs });
+        createOutput({ json: globals.json }).result(
+          { principal: response.principal, device_id: deviceId, expires_at: new Date(response.expiresAtUnixMs).toISOString(), saved_to: path },
+          `logged in as ${response.principal} until ${new Date(response.expiresAtUnixMs).toISOString()} (saved to ${path})`,
+        );
+      } finally {
+        clients.close();
+      }
+    });
+
+  registerRunCommands(program);
+
+  // `palyra runs` may already exist with its HTTP subcommands (runs.ts); watch joins that group.
+  const runs = program.commands.find((command) => command.name() === 'runs') ?? program.command('runs').description('inspect and control agent runs');
+  runs
+    .command('watch')
+    .description('replay a run from --after-seq, then follow it live until it ends')
+    .argument('<run_id>')
+    .option('--after-seq <n>', 'only events after this seq (-1: from the start)', '-1')
+    .action((runId: string, options: { afterSeq: string }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const stream = clients.gateway.watchRun({ v: 1, runId: { ulid: runId }, afterSeq: Number(options.afterSeq) }, clients.metadata());
+        await new Promise<void>((resolve, reject) => {
+          stream.on('data', (event: RunStreamEvent) => out.event(eventToJson(event), eventToText(event)));
+          stream.on('error', (error: grpc.ServiceError) => reject(fromServiceError(error)));
+          stream.on('end', () => resolve());
+        });
+      }),
+    );
+
+  program
+    .command('sessions')
+    .description('your sessions')
+    .command('list')
+    .option('--archived', 'include archived sessions')
+    .option('--limit <n>', 'at most this many', '100')
+    .action((options: { archived?: boolean; limit: string }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const response = await unaryCall(clients, clients.gateway, clients.gateway.listSessions, { v: 1, afterSessionKey: '', limit: Number(options.limit), includeArchived: options.archived === true, q: '' });
+        out.table(
+          response.sessions.map((session) => ({ session_id: session.sessionId?.ulid, session_key: session.sessionKey, last_run_state: session.lastRunState, updated_at: new Date(session.updatedAtUnixMs).toISOString() })),
+          [{ key: 'session_id' }, { key: 'session_key' }, { key: 'last_run_state' }, { key: 'updated_at' }],
+        );
+      }),
+    );
+
+  const approvals = program.command('approvals').description('tool approvals');
+  approvals
+    .command('list')
+    .option('--pending', 'only undecided approvals')
+    .action((options: { pending?: boolean }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const response = await unaryCall(clients, clients.approvals, clients.approvals.listApprovals, {
+          v: 1, afterApprovalUlid: '', limit: 100, sinceUnixMs: 0, untilUnixMs: 0, subjectId: '', principal: '', decision: 0, subjectType: 0, pendingOnly: options.pending === true,
+        });
+        out.table(
+          response.approvals.map((record) => ({ approval_id: record.approvalId?.ulid, run_id: record.runId?.ulid, tool: record.toolName, decision: DECISIONS[record.decision] ?? 'pending', summary: record.requestSummary })),
+          [{ key: 'approval_id' }, { key: 'run_id' }, { key: 'tool' }, { key: 'decision' }, { key: 'summary' }],
+        );
+      }),
+    );
+  approvals
+    .command('decide')
+    .argument('<approval_id>')
+    .argument('<decision>', 'allow | deny')
+    .option('--scope <scope>', 'once | session', 'once')
+    .option('--reason <text>', 'why')
+    .action((approvalId: string, decision: string, options: { scope: string; reason?: string }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        if (decision !== 'allow' && decision !== 'deny') throw new CliError('decision must be allow or deny', { exitCode: EXIT_CODES.usage });
+        const response = await unaryCall(clients, clients.approvals, clients.approvals.decideApproval, {
+          v: 1, approvalId: { ulid: approvalId }, approved: decision === 'allow', reason: options.reason ?? '', decisionScope: options.scope === 'session' ? 2 : 1, decisionScopeTtlMs: 0,
+        });
+        out.result({ approval_id: approvalId, decision: DECISIONS[response.approval?.decision ?? 0] }, `${approvalId}: ${DECISIONS[response.approval?.decision ?? 0]}`);
+      }),
+    );
+
+  const tokens = program.command('tokens').description('scoped API tokens');
+  tokens
+    .command('create')
+    .argument('<name>')
+    .requiredOption('--principal <principal>', 'who the token acts as, e.g. user:alice')
+    .option('--scope <scope...>', 'scopes (repeatable)', ['*'])
+    .option('--ttl <seconds>', 'lifetime in seconds (0: no expiry)', '0')
+    .action((name: string, options: { principal: string; scope: string[]; ttl: string }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const response = await unaryCall(clients, clients.auth, clients.auth.createApiToken, { v: 1, name, principal: options.principal, scopes: options.scope, ttlSeconds: Number(options.ttl) });
+        out.result({ token: response.token, token_id: response.info?.tokenId?.ulid, principal: response.info?.principal, scopes: response.info?.scopes }, `${response.token}\n(shown once; token id ${response.info?.tokenId?.ulid})`);
+      }),
+    );
+  tokens
+    .command('list')
+    .option('--all', 'include revoked tokens')
+    .action((options: { all?: boolean }, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const response = await unaryCall(clients, clients.auth, clients.auth.listApiTokens, { v: 1, afterTokenId: '', limit: 500, includeRevoked: options.all === true });
+        out.table(
+          response.tokens.map((token) => ({ token_id: token.tokenId?.ulid, name: token.name, principal: token.principal, scopes: token.scopes.join(','), revoked: token.revokedAtUnixMs > 0 })),
+          [{ key: 'token_id' }, { key: 'name' }, { key: 'principal' }, { key: 'scopes' }, { key: 'revoked' }],
+        );
+      }),
+    );
+  tokens
+    .command('revoke')
+    .argument('<token_id>')
+    .action((tokenId: string, _options: unknown, command: Command) =>
+      withClients(command, async (clients, out) => {
+        const response = await unaryCall(clients, clients.auth, clients.auth.revokeApiToken, { v: 1, tokenId: { ulid: tokenId }, reason: '' });
+        out.result({ token_id: tokenId, revoked: response.revoked }, response.revoked ? `revoked ${tokenId}` : `${tokenId} was already revoked`);
+      }),
+    );
+}

@@ -1,0 +1,85 @@
+// How the CLI talks to the gRPC gateway: one channel, credentials from --token or the stored login, errors as core codes.
+import * as grpc from '@grpc/grpc-js';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { AuthServiceClient } from '../gen/palyra/auth/v1/auth.js';
+import { ApprovalsServiceClient, GatewayServiceClient } from '../gen/palyra/gateway/v1/gateway.js';
+import type { GlobalOptions } from './global-options.js';
+import { CliError, EXIT_CODES } from './output.js';
+import { loadSession } from './session-file.js';
+
+export interface GatewayClients {
+  gateway: GatewayServiceClient;
+  approvals: ApprovalsServiceClient;
+  auth: AuthServiceClient;
+  metadata(): grpc.Metadata;
+  close(): void;
+}
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  [grpc.status.UNAVAILABLE]: 'unavailable',
+  [grpc.status.DEADLINE_EXCEEDED]: 'deadline_exceeded',
+  [grpc.status.UNAUTHENTICATED]: 'unauthenticated',
+  [grpc.status.PERMISSION_DENIED]: 'permission_denied',
+  [grpc.status.NOT_FOUND]: 'not_found',
+  [grpc.status.INVALID_ARGUMENT]: 'invalid_argument',
+};
+
+/** A failed gRPC call as an error the CLI's reporter understands (`code` from the core's list). */
+export class GatewayError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode | 'internal',
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+export function fromServiceError(error: grpc.ServiceError): GatewayError {
+  const trailer = error.metadata?.get('palyra-error-code')[0];
+  const code = typeof trailer === 'string' && (ERROR_CODES as readonly string[]).includes(trailer) ? (trailer as ErrorCode) : (STATUS_CODES[error.code] ?? 'internal');
+  return new GatewayError(error.details || error.message, code);
+}
+
+/** Clients over one channel, authenticated by --token (admin) or else the session stored by `palyra login`. */
+export function connectGateway(options: GlobalOptions, identity: { principal?: string } = {}): GatewayClients {
+  const session = options.token ? undefined : loadSession();
+  if (!options.token && !session) {
+    throw new CliError('no credentials: pass --token (or set PALYRA_ADMIN_TOKEN), or run `palyra login` first', { exitCode: EXIT_CODES.unauthenticated });
+  }
+  const address = session && !options.token ? session.grpc : options.grpc;
+  const credentials = grpc.credentials.createInsecure();
+  const gateway = new GatewayServiceClient(address, credentials);
+  const channelOverride = gateway.getChannel();
+  const approvals = new ApprovalsServiceClient(address, credentials, { channelOverride });
+  const auth = new AuthServiceClient(address, credentials, { channelOverride });
+  return {
+    gateway,
+    approvals,
+    auth,
+    metadata() {
+      const metadata = new grpc.Metadata();
+      if (options.token) {
+        metadata.set('authorization', `Bearer ${options.token}`);
+        if (identity.principal) metadata.set('x-palyra-principal', identity.principal);
+      } else if (session) {
+        metadata.set('authorization', `Bearer ${session.token}`);
+        metadata.set('x-palyra-device-id', session.device_id);
+      }
+      return metadata;
+    },
+    close: () => gateway.close(),
+  };
+}
+
+type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
+
+/** A unary call as a promise; failures become GatewayError. */
+export function unaryCall<Req, Res>(clients: GatewayClients, client: object, method: Unary<Req, Res>, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, clients.metadata(), {}, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response)));
+  });
+}
+
+export { newId };

@@ -1,0 +1,53 @@
+// The CLI's client of the daemon's admin HTTP API: bearer auth, JSON in and out, error envelopes as typed errors.
+import type { GlobalOptions } from './global-options.js';
+
+/** A failure the daemon reported in its error envelope; `code` is one of the core's error codes. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface AdminClient {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+}
+
+const TIMEOUT_MS = 30_000;
+
+/** A client for `/admin/v1` at `--url`, authenticated with `--token` / PALYRA_ADMIN_TOKEN. */
+export function adminClient(options: GlobalOptions): AdminClient {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${options.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      throw new ApiError('internal', `palyrad answered ${response.status} with a body that is not JSON`, response.status);
+    }
+    if (!response.ok) {
+      const envelope = parsed as { code?: unknown; error?: unknown };
+      const code = typeof envelope.code === 'string' ? envelope.code : 'internal';
+      throw new ApiError(code, typeof envelope.error === 'string' ? envelope.error : `HTTP ${response.status}`, response.status);
+    }
+    return parsed as T;
+  }
+  return {
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+  };
+}

@@ -1,0 +1,98 @@
+// SQLite implementation of the NodeTaskStore port (the durable per-node task queue).
+import type { NodeTaskRecord, NodeTaskStore, TaskState } from '../../core/nodes/store.js';
+import type { Db } from './db.js';
+
+const COLUMNS: Record<keyof NodeTaskRecord, string> = {
+  taskId: 'task_id',
+  deviceId: 'device_id',
+  capability: 'capability',
+  inputJson: 'input_json',
+  state: 'state',
+  attempt: 'attempt',
+  maxOutputBytes: 'max_output_bytes',
+  createdAtMs: 'created_at_ms',
+  deadlineMs: 'deadline_ms',
+  deliveredAtMs: 'delivered_at_ms',
+  finishedAtMs: 'finished_at_ms',
+  updatedAtMs: 'updated_at_ms',
+  progressStage: 'progress_stage',
+  success: 'success',
+  resultJson: 'result_json',
+  error: 'error',
+  requestedBy: 'requested_by',
+  runId: 'run_id',
+  sessionId: 'session_id',
+};
+
+type TaskRow = Record<string, unknown> & { success: number | null };
+
+export function createNodeTaskStore(db: Db): NodeTaskStore {
+  const insert = db.prepare(`INSERT INTO node_tasks (${Object.values(COLUMNS).join(', ')}) VALUES (${Object.keys(COLUMNS).map((key) => `@${key}`).join(', ')})`);
+  const byId = db.prepare<[string], TaskRow>('SELECT * FROM node_tasks WHERE task_id = ?');
+  const prune = db.prepare("DELETE FROM node_tasks WHERE finished_at_ms IS NOT NULL AND finished_at_ms < ? AND state NOT IN ('queued', 'delivered', 'running')");
+
+  return {
+    insertTask: (record) => void insert.run(encode(record)),
+    getTask: (taskId) => decode(byId.get(taskId)),
+    countTasks: (deviceId, states) => {
+      const params: Record<string, unknown> = { deviceId };
+      const row = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindStates(states, params)})`).get(params);
+      return row?.n ?? 0;
+    },
+    listTasks: (filter) => {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit };
+      if (filter.deviceId) {
+        where.push('device_id = @deviceId');
+        params.deviceId = filter.deviceId;
+      }
+      if (filter.states) where.push(`state IN (${bindStates(filter.states, params)})`);
+      if (filter.afterTaskId) {
+        where.push('task_id > @after');
+        params.after = filter.afterTaskId;
+      }
+      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      return db
+        .prepare<Record<string, unknown>, TaskRow>(`SELECT * FROM node_tasks ${clause} ORDER BY task_id LIMIT @limit`)
+        .all(params)
+        .map((row) => decode(row) as NodeTaskRecord);
+    },
+    updateTask: (taskId, from, patch) => {
+      const sets: string[] = [];
+      const params: Record<string, unknown> = { taskId };
+      for (const [key, value] of Object.entries(encode(patch)) as Array<[keyof NodeTaskRecord, unknown]>) {
+        if (value === undefined) continue;
+        sets.push(`${COLUMNS[key]} = @p_${key}`);
+        params[`p_${key}`] = value;
+      }
+      if (sets.length === 0) return false;
+      const sql = `UPDATE node_tasks SET ${sets.join(', ')} WHERE task_id = @taskId AND state IN (${bindStates(from, params)})`;
+      return db.prepare(sql).run(params).changes === 1;
+    },
+    deleteFinishedBefore: (beforeMs) => prune.run(beforeMs).changes,
+  };
+}
+
+function bindStates(states: readonly TaskState[], params: Record<string, unknown>): string {
+  if (states.length === 0) return 'NULL';
+  return states
+    .map((state, i) => {
+      params[`s${i}`] = state;
+      return `@s${i}`;
+    })
+    .join(', ');
+}
+
+function encode(record: Partial<NodeTaskRecord>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record };
+  if (typeof record.success === 'boolean') out.success = record.success ? 1 : 0;
+  return out;
+}
+
+function decode(row: TaskRow | undefined): NodeTaskRecord | undefined {
+  if (!row) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(COLUMNS)) out[key] = row[column];
+  out.success = row.success === null ? null : row.success === 1;
+  return out as unknown as NodeTaskRecord;
+}

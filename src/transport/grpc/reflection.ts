@@ -1,0 +1,48 @@
+// Server reflection and grpc.health.v1, so stock gRPC tooling (grpcurl, grpc_health_probe) works.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Server } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+
+/** Services listed by reflection and health. */
+export const SERVED_SERVICES = [
+  'palyra.gateway.v1.GatewayService',
+  'palyra.gateway.v1.ApprovalsService',
+  'palyra.auth.v1.AuthService',
+  'palyra.node.v1.NodeAdminService',
+] as const;
+
+const PROTO_FILES = ['palyra/common/v1/common.proto', 'palyra/gateway/v1/gateway.proto', 'palyra/auth/v1/auth.proto', 'palyra/node/v1/node.proto'];
+
+/** `proto/` of the package, found by walking up from this module (works from src/ and from dist/). */
+export function findProtoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'proto');
+    if (existsSync(join(candidate, 'palyra')) && existsSync(join(dir, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`cannot find the proto/ directory above ${start}`);
+  }
+}
+
+export interface HealthControl {
+  setServing(serving: boolean): void;
+}
+
+/** Adds reflection (built from the .proto files) and health to `server`. */
+export function addStandardServices(server: Server): HealthControl {
+  const root = findProtoRoot();
+  const definition = loadSync(PROTO_FILES.map((file) => join(root, file)), { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  // node.proto also defines NodeService, which is served over QUIC, not here: list only what this port serves.
+  new ReflectionService(definition, { services: [...SERVED_SERVICES] }).addToServer(server);
+  const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED_SERVICES.map((name) => [name, 'SERVING'])) });
+  health.addToServer(server);
+  return {
+    setServing(serving) {
+      const status = serving ? 'SERVING' : 'NOT_SERVING';
+      health.setStatus('', status);
+      for (const name of SERVED_SERVICES) health.setStatus(name, status);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// What the HTTP routes receive besides the core: daemon facts, stream tracking, transport settings.
+import type { Core } from '../../core/index.js';
+import type { StreamTracker } from './streams.js';
+
+export interface DaemonInfo {
+  version: string;
+  startedAtMs: number;
+  listeners: () => Record<string, string | null>;
+  isReady: () => boolean;
+}
+
+export interface ApiDeps {
+  core: Core;
+  info: DaemonInfo;
+  streams: StreamTracker;
+  /** The admin port terminates TLS (cookies get `Secure`). */
+  tls: boolean;
+  /** Effective transport settings, shown by diagnostics. */
+  settings: { bodyLimitBytes: number; rateLimitPerSecond: number; trustedProxies: readonly string[]; allowedOrigins: readonly string[] };
+}

@@ -1,0 +1,48 @@
+// /console/v1/diagnostics (what the daemon is doing) and /console/v1/audit/events (journal page + chain status).
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiDeps } from '../../api-deps.js';
+import { JournalPageQuery, journalRecordToWire } from '../../schemas/journal.js';
+
+export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { core, info, streams, settings } = deps;
+
+  app.get('/diagnostics', async (request) => {
+    core.authorizer.authorize(request.ctx, 'daemon.status');
+    const head = await core.journal.head();
+    return {
+      service: 'palyrad',
+      version: info.version,
+      pid: process.pid,
+      uptime_seconds: Math.floor((Date.now() - info.startedAtMs) / 1000),
+      listeners: info.listeners(),
+      model: core.runs.modelName,
+      active_runs: core.runs.activeCount,
+      pending_approvals: core.approvals.pendingCount,
+      open_http_streams: streams.size,
+      journal: { events: head?.seq ?? 0, head_hash: head?.hash ?? null },
+      http: {
+        tls: deps.tls,
+        body_limit_bytes: settings.bodyLimitBytes,
+        rate_limit_per_second: settings.rateLimitPerSecond,
+        trusted_proxies: settings.trustedProxies.length,
+        allowed_origins: settings.allowedOrigins,
+      },
+      session: { principal: request.ctx.principal, device_id: request.ctx.deviceId, channel: request.ctx.channel },
+    };
+  });
+
+  app.get('/audit/events', { schema: { querystring: JournalPageQuery } }, async (request) => {
+    const afterSeq = request.query.after_seq ?? 0;
+    const records = await core.audit.page(request.ctx, afterSeq, request.query.limit ?? 100);
+    const verdict = await core.audit.verify(request.ctx);
+    return {
+      events: records.map(journalRecordToWire),
+      next_after_seq: records.at(-1)?.seq ?? afterSeq,
+      chain: verdict.ok
+        ? { ok: true, count: verdict.count, head: verdict.head }
+        : { ok: false, count: verdict.count, broken_at_seq: verdict.brokenAtSeq, reason: verdict.reason },
+    };
+  });
+}

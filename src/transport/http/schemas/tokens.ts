@@ -1,0 +1,33 @@
+// Wire shapes of API tokens on /admin/v1/api-tokens.
+import Type from 'typebox';
+import type { CredentialRecord } from '../../../core/auth/store.js';
+import { limit, Ulid } from './common.js';
+
+export const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    principal: Type.String({ minLength: 3, maxLength: 140 }),
+    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 32 }),
+    ttl_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ListTokensQuery = Type.Object(
+  { include_revoked: Type.Optional(Type.Boolean()), after_token_id: Type.Optional(Ulid), limit: limit(500, 100) },
+  { additionalProperties: false },
+);
+
+export function tokenToWire(record: CredentialRecord) {
+  return {
+    token_id: record.tokenId,
+    name: record.name,
+    principal: record.principal,
+    scopes: record.scopes,
+    created_by: record.createdBy,
+    created_at_unix_ms: record.createdAtMs,
+    expires_at_unix_ms: record.expiresAtMs,
+    revoked_at_unix_ms: record.revokedAtMs,
+    last_used_at_unix_ms: record.lastUsedMs,
+  };
+}

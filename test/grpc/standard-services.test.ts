@@ -1,0 +1,81 @@
+// Stock gRPC tooling: grpc.health.v1 and server reflection, loaded from their own .proto files.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { findProtoRoot } from '../../src/transport/grpc/reflection.js';
+import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const require = createRequire(import.meta.url);
+const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1/reflection.proto');
+const healthProto = join(dirname(require.resolve('grpc-health-check')), '../../proto/health/v1/health.proto');
+
+type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+function loadClient(file: string, path: string[]): Ctor {
+  let node: unknown = grpc.loadPackageDefinition(loadSync(file, { keepCase: true, enums: String }));
+  for (const part of path) node = (node as Record<string, unknown>)[part];
+  return node as Ctor;
+}
+
+describe('standard gRPC services', () => {
+  let daemon: TestDaemon;
+
+  before(async () => {
+    daemon = await startDaemon();
+  });
+  after(async () => {
+    await daemon.stop();
+    removeStateDir(daemon.stateDir);
+  });
+
+  test('grpc.health.v1 Check (overall and per service) → SERVING, without credentials', async () => {
+    const Health = loadClient(healthProto, ['grpc', 'health', 'v1', 'Health']);
+    const client = new Health(daemon.ready.grpc, grpc.credentials.createInsecure());
+    try {
+      for (const service of ['', 'palyra.gateway.v1.GatewayService', 'palyra.auth.v1.AuthService']) {
+        const response = await new Promise<{ status: string }>((resolve, reject) =>
+          client.Check?.({ service }, (error: Error | null, value: { status: string }) => (error ? reject(error) : resolve(value))),
+        );
+        assert.equal(response.status, 'SERVING');
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  test('reflection lists the three palyra services and serves the file that defines RunStream', async () => {
+    const Reflection = loadClient(reflectionProto, ['grpc', 'reflection', 'v1', 'ServerReflection']);
+    const client = new Reflection(daemon.ready.grpc, grpc.credentials.createInsecure());
+    try {
+      const ask = (request: object) =>
+        new Promise<Record<string, unknown>>((resolve, reject) => {
+          const stream = client.ServerReflectionInfo?.() as grpc.ClientDuplexStream<object, Record<string, unknown>>;
+          stream.on('data', (response) => {
+            resolve(response);
+            stream.end();
+          });
+          stream.on('error', reject);
+          stream.write(request);
+        });
+      const list = (await ask({ list_services: '' })) as { list_services_response: { service: Array<{ name: string }> } };
+      const names = list.list_services_response.service.map((service) => service.name);
+      for (const name of ['palyra.gateway.v1.GatewayService', 'palyra.gateway.v1.ApprovalsService', 'palyra.auth.v1.AuthService']) assert.ok(names.includes(name), name);
+      const file = (await ask({ file_containing_symbol: 'palyra.gateway.v1.GatewayService' })) as { file_descriptor_response: { file_descriptor_proto: Buffer[] } };
+      const descriptors = Buffer.concat(file.file_descriptor_response.file_descriptor_proto).toString('latin1');
+      assert.ok(descriptors.includes('RunStream'));
+      assert.ok(descriptors.includes('WatchRun'));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('proto/ is found from src/ and from dist/ (the package root)', () => {
+    const fromSrc = findProtoRoot();
+    const fromDist = findProtoRoot(join(process.cwd(), 'dist', 'transport', 'grpc'));
+    assert.equal(fromSrc, fromDist);
+    assert.equal(fromSrc, join(process.cwd(), 'proto'));
+  });
+});
