@@ -60,6 +60,15 @@ describe('run engine', () => {
     assert.equal(kinds(events).at(-1), 'status:done');
   });
 
+  test('watch resumed at or past the final event of a finished run → ends at once with nothing', async () => {
+    const handle = await fx.core.runs.start(fx.admin, { prompt: 'short', closeAfterPrompt: true });
+    await handle.finished;
+    const all = await collect(fx.core.runs.watch(fx.admin, handle.runId, -1, AbortSignal.timeout(5_000)));
+    const last = all.at(-1)?.seq ?? -1;
+    assert.deepEqual(await collect(fx.core.runs.watch(fx.admin, handle.runId, last, AbortSignal.timeout(5_000))), []);
+    assert.deepEqual(await collect(fx.core.runs.watch(fx.admin, handle.runId, last + 100, AbortSignal.timeout(5_000))), []);
+  });
+
   test('reused run id → already_exists', async () => {
     const runId = newId();
     const first = await fx.core.runs.start(fx.admin, { runId, prompt: 'x', closeAfterPrompt: true });

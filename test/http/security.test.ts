@@ -91,6 +91,7 @@ describe('HTTP security pipeline', () => {
     const renewed = await session.request('/auth/session');
     assert.equal(renewed.status, 200);
     assert.ok((renewed.headers.get('set-cookie') ?? '').startsWith(`${session.cookie}; Max-Age=`));
+    assert.equal(((await renewed.json()) as { csrf_token: string }).csrf_token, session.csrf, 'a reloaded page gets the same CSRF token back');
     const logout = await session.request('/auth/logout', { method: 'POST', body: '{}' });
     assert.equal(logout.status, 200);
     assert.match(logout.headers.get('set-cookie') ?? '', /^palyra_console_session=deleted; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/);

@@ -4,6 +4,7 @@ import { createContext, isAdmin } from '../context.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
+import { createHmac } from 'node:crypto';
 import { hashSecret, matchesHash, newSecret } from './secrets.js';
 import type { ConsoleSessionRecord, CredentialStore } from './store.js';
 
@@ -56,7 +57,7 @@ export class ConsoleSessionService {
     if (!isAdmin(ctx)) throw new CoreError('permission_denied', 'console sessions are for admin principals');
     const at = this.now();
     const sessionToken = newSecret();
-    const csrfToken = newSecret();
+    const csrfToken = this.csrfTokenFor(sessionToken);
     const session: ConsoleSessionRecord = {
       sessionId: newId(),
       tokenHash: hashSecret(sessionToken),
@@ -125,6 +126,14 @@ export class ConsoleSessionService {
       ...(options.requestId ? { requestId: options.requestId } : {}),
     });
     return { ctx, session };
+  }
+
+  /**
+   * The session's CSRF synchronizer token, derived from its (HttpOnly) cookie value, so a reloaded page
+   * can ask the server for it again while a cross-site page, which cannot read responses, cannot.
+   */
+  csrfTokenFor(sessionToken: string): string {
+    return createHmac('sha256', sessionToken).update('palyra-console-csrf-v1').digest('base64url');
   }
 
   /** @throws `permission_denied` unless `csrfToken` is the session's synchronizer token. */

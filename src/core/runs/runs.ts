@@ -148,6 +148,8 @@ export class RunService {
   watch(ctx: CallContext, runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<RunEvent> {
     this.get(ctx, runId);
     checkAfterSeq(afterSeq);
+    // A watcher resuming past the final event of a finished run gets nothing more, instead of waiting.
+    if (this.deps.tape.endsAtOrBefore(runId, afterSeq)) return noEvents();
     return this.deps.tape.follow(runId, afterSeq, signal);
   }
 
@@ -316,6 +318,8 @@ export class RunService {
     }
   }
 }
+
+async function* noEvents(): AsyncGenerator<RunEvent> {}
 
 function checkAfterSeq(afterSeq: number): void {
   if (!Number.isSafeInteger(afterSeq) || afterSeq < -1) throw new CoreError('invalid_argument', 'after_seq must be an integer ≥ -1');

@@ -51,6 +51,14 @@ export class RunTape {
     return { events, nextAfterSeq: last ? last.seq : afterSeq };
   }
 
+  /** True when the run's final status event is taped with a seq ≤ `afterSeq`. */
+  endsAtOrBefore(runId: string, afterSeq: number): boolean {
+    const last = this.store.lastTapeSeq(runId);
+    if (last < 0 || last > afterSeq) return false;
+    const [row] = this.store.readTape(runId, last - 1, 1);
+    return row !== undefined && isFinalEvent(toEvent(row));
+  }
+
   /**
    * Yields every event with seq > afterSeq: first from the store, then live, ending after the run's
    * final status event (or when `signal` aborts).

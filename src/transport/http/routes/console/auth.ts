@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CoreError, isCoreError } from '../../../../core/errors.js';
 import type { ApiDeps } from '../../api-deps.js';
-import { clearedSessionCookie, sessionCookie } from '../../auth.js';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../../auth.js';
 import { LoginBody, consoleSessionToWire } from '../../schemas/sessions.js';
 import { clientAddress } from '../../security.js';
 
@@ -40,7 +40,9 @@ export async function consoleAuthRoutes(parent: FastifyInstance, deps: ApiDeps):
 
   app.get('/auth/session', async (request) => {
     const session = request.consoleSession as NonNullable<typeof request.consoleSession>;
-    return { session: consoleSessionToWire(session, request.ctx.expiresAtMs ?? session.expiresAtMs) };
+    // The cookie was already verified by the console auth hook; the CSRF token is derived from it.
+    const cookie = readCookie(request.headers.cookie, SESSION_COOKIE) as string;
+    return { session: consoleSessionToWire(session, request.ctx.expiresAtMs ?? session.expiresAtMs), csrf_token: core.consoleSessions.csrfTokenFor(cookie) };
   });
 
   app.post('/auth/logout', async (request, reply) => {
