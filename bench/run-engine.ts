@@ -9,12 +9,8 @@ import { newId } from '../src/core/ids.js';
 import { type Core, createCore } from '../src/core/index.js';
 import { createBuiltinTools } from '../src/core/tools/builtin/index.js';
 import { createBuiltinModel } from '../src/infra/models/builtin-model.js';
-import { createApprovalStore } from '../src/infra/store/approval-store.js';
-import { createCredentialStore } from '../src/infra/store/credential-store.js';
 import { DB_FILE_NAME, openDb } from '../src/infra/store/db.js';
-import { SqliteJournalStore } from '../src/infra/store/journal-store.js';
-import { createRunStore } from '../src/infra/store/run-store.js';
-import { createSessionStore } from '../src/infra/store/session-store.js';
+import { createSqliteStores } from '../src/infra/store/sqlite-stores.js';
 import { WriteBatcher } from '../src/infra/store/write-batcher.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 20_000);
@@ -40,13 +36,7 @@ function openBenchCore(name: string): BenchCore {
   const db = openDb(join(dir, name, DB_FILE_NAME));
   const batcher = new WriteBatcher(db);
   const core = createCore({
-    stores: {
-      journal: new SqliteJournalStore(db, { batcher }),
-      sessions: createSessionStore(db),
-      runs: createRunStore(db, batcher),
-      approvals: createApprovalStore(db),
-      credentials: createCredentialStore(db),
-    },
+    stores: createSqliteStores(db, batcher),
     model: createBuiltinModel(),
     tools: createBuiltinTools({ httpFetch: { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1 << 20 }, process: { allowedCommands: [] } }),
     adminToken: 'bench-admin-token-0123456789abcdef0123456789',

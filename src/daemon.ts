@@ -7,22 +7,20 @@ import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
 import { loadOrCreateDaemonCa } from './infra/crypto/daemon-ca.js';
+import { ServerCertificateSource } from './infra/crypto/server-certificate.js';
 import { componentLogger } from './infra/log.js';
 import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
-import { createApprovalStore } from './infra/store/approval-store.js';
-import { createCredentialStore } from './infra/store/credential-store.js';
 import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
-import { SqliteJournalStore } from './infra/store/journal-store.js';
+import { createSqliteStores } from './infra/store/sqlite-stores.js';
 import { createNodeTaskStore } from './infra/store/node-store.js';
-import { createRunStore } from './infra/store/run-store.js';
-import { createSessionStore } from './infra/store/session-store.js';
 import { WriteBatcher } from './infra/store/write-batcher.js';
 import { createGrpcServer } from './transport/grpc/server.js';
 import { createHttpServer } from './transport/http/server.js';
+import { startNodeRpcServer } from './transport/quic/server.js';
 
 export interface StartDaemonOptions {
   config: PalyraConfig;
@@ -83,13 +81,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     };
 
     const core = createCore({
-      stores: {
-        journal: new SqliteJournalStore(db, { batcher }),
-        sessions: createSessionStore(db),
-        runs: createRunStore(db, batcher),
-        approvals: createApprovalStore(db),
-        credentials: createCredentialStore(db),
-      },
+      stores: createSqliteStores(db, batcher),
       model: createModel(config),
       tools: createBuiltinTools({
         httpFetch: { allowPrivateNetworks: config.tools.httpAllowPrivate, allowedHosts: config.tools.httpAllowedHosts, maxBytes: config.tools.httpMaxBytes },
@@ -133,7 +125,24 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
     listeners.http = `${httpTls ? 'https' : 'http'}://${hostPort(config.http.host, httpPort)}`;
 
-    const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: null, pid: process.pid, state_dir: config.stateDir };
+    // Node RPC over QUIC (and its TLS-over-TCP fallback on the same port number): the server certificate
+    // comes from the daemon CA and is renewed on a timer without a restart.
+    const { devices, pairing, nodes } = core;
+    if (devices && pairing && nodes) {
+      const quicLogger = componentLogger(logger, 'quic');
+      const certificates = await ServerCertificateSource.create(ca, {
+        hosts: [config.quic.host],
+        onError: (error) => quicLogger.error({ err: error }, 'server certificate renewal failed'),
+      });
+      cleanups.push(() => certificates.close());
+      const nodeRpcServer = await startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger });
+      // Closed before the core shuts down, like the other listeners.
+      cleanups.push(() => nodeRpcServer.close());
+      listeners.quic = hostPort(config.quic.host, nodeRpcServer.port);
+      pairing.setAdvertisedAddress(hostPort(advertisedHost(config.quic.host), nodeRpcServer.port));
+    }
+
+    const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: listeners.quic ?? null, pid: process.pid, state_dir: config.stateDir };
     if (options.readyFile) {
       writeReadyFile(options.readyFile, readyInfo);
       const readyFile = options.readyFile;

@@ -114,6 +114,9 @@ async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger({ level: config.log.level });
+  // Second line of defence only: the QUIC library's known crashes are fixed at the root (patches/), but a
+  // rejection nobody handled must not stop a daemon that serves other clients.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection; still serving'));
   // Imported only here, so --help, --version and --print-config never load the daemon.
   const started: Promise<RunningDaemon> = import('../daemon.js').then(({ startDaemon }) =>
     startDaemon({ config, logger, ...(readyFile ? { readyFile: resolve(readyFile) } : {}) }),

@@ -15,14 +15,15 @@ export class ApiError extends Error {
 
 export interface AdminClient {
   get<T>(path: string): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
+  /** `timeoutMs` overrides the default 30 s for calls that wait on purpose (node invocations). */
+  post<T>(path: string, body?: unknown, options?: { timeoutMs?: number }): Promise<T>;
 }
 
 const TIMEOUT_MS = 30_000;
 
 /** A client for `/admin/v1` at `--url`, authenticated with `--token` / PALYRA_ADMIN_TOKEN. */
 export function adminClient(options: GlobalOptions): AdminClient {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -30,7 +31,7 @@ export function adminClient(options: GlobalOptions): AdminClient {
       method,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     let parsed: unknown;
@@ -48,6 +49,6 @@ export function adminClient(options: GlobalOptions): AdminClient {
   }
   return {
     get: (path) => call('GET', path),
-    post: (path, body) => call('POST', path, body),
+    post: (path, body, callOptions) => call('POST', path, body, callOptions?.timeoutMs),
   };
 }

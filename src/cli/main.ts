@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerNodeCommands } from './commands/node.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerRunsCommands } from './commands/runs.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerGatewayCommands(program);
   registerPairingCommands(program);
   registerNodesCommands(program);
+  registerNodeCommands(program);
   return program;
 }
 

@@ -12,7 +12,7 @@ import { metadataFor } from '../helpers/grpc-client.js';
 import { makeTestPki, type TestPki } from '../helpers/test-certs.js';
 
 function health(client: GatewayServiceClient): Promise<{ status: string }> {
-  return new Promise((resolve, reject) => client.getHealth({ v: 1 }, { deadline: Date.now() + 5_000 }, (error, response) => (error ? reject(error) : resolve(response))));
+  return new Promise((resolve, reject) => client.getHealth({ v: 1 }, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (error, response) => (error ? reject(error) : resolve(response))));
 }
 
 function whoAmI(client: AuthServiceClient, token: string): Promise<{ principal: string }> {

@@ -15,14 +15,10 @@ import { type DaemonCa, loadOrCreateDaemonCa } from '../../src/infra/crypto/daem
 import { pemToDer } from '../../src/infra/crypto/fingerprint.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity, signPairingStatus } from '../../src/infra/crypto/node-identity.js';
 import { createBuiltinModel } from '../../src/infra/models/builtin-model.js';
-import { createApprovalStore } from '../../src/infra/store/approval-store.js';
-import { createCredentialStore } from '../../src/infra/store/credential-store.js';
 import { DB_FILE_NAME, type Db, openDb } from '../../src/infra/store/db.js';
+import { createSqliteStores } from '../../src/infra/store/sqlite-stores.js';
 import { createDeviceStore } from '../../src/infra/store/device-store.js';
-import { SqliteJournalStore } from '../../src/infra/store/journal-store.js';
 import { createNodeTaskStore } from '../../src/infra/store/node-store.js';
-import { createRunStore } from '../../src/infra/store/run-store.js';
-import { createSessionStore } from '../../src/infra/store/session-store.js';
 import { WriteBatcher } from '../../src/infra/store/write-batcher.js';
 
 export const fails = (code: ErrorCode, pattern?: RegExp) => (error: unknown) =>
@@ -69,13 +65,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
   const batcher = new WriteBatcher(db);
   const ca = await loadOrCreateDaemonCa(dir);
   const core = createCore({
-    stores: {
-      journal: new SqliteJournalStore(db, { batcher }),
-      sessions: createSessionStore(db),
-      runs: createRunStore(db, batcher),
-      approvals: createApprovalStore(db),
-      credentials: createCredentialStore(db),
-    },
+    stores: createSqliteStores(db, batcher),
     model: createBuiltinModel(),
     tools: createBuiltinTools({ httpFetch: { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1 << 20 }, process: { allowedCommands: [] } }),
     adminToken: 'node-fixture-admin-token-0123456789abcdef',

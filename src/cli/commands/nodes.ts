@@ -5,7 +5,7 @@ import { readGlobalOptions } from '../global-options.js';
 import { adminClient } from '../http-client.js';
 import { createOutput, EXIT_CODES } from '../output.js';
 
-interface NodeBody {
+type NodeBody = {
   device_id: string;
   display_name: string;
   status: string;
@@ -15,7 +15,7 @@ interface NodeBody {
   connected: boolean;
   queued_tasks: number;
   running_tasks: number;
-}
+};
 
 interface InvokeResultBody {
   task_id: string;
@@ -30,6 +30,17 @@ function jsonValue(text: string): unknown {
   } catch {
     throw new InvalidArgumentError('expected JSON, e.g. \'{"text":"hi"}\'');
   }
+}
+
+const MAX_INVOKE_TIMEOUT_MS = 120_000;
+const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+// The HTTP request outlives the task's own deadline, so the daemon's timeout answer always arrives.
+const RESPONSE_GRACE_MS = 5_000;
+
+function invokeTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms > MAX_INVOKE_TIMEOUT_MS) throw new InvalidArgumentError(`at most ${MAX_INVOKE_TIMEOUT_MS / 1000}s`);
+  return ms;
 }
 
 function presence(node: NodeBody): string {
@@ -71,14 +82,14 @@ export function registerNodesCommands(program: Command): void {
     .argument('<device-id>', 'node device id (from `palyra nodes list`)', deviceId)
     .argument('<capability>', 'capability name, e.g. echo or system.health')
     .option('--input <json>', 'input as JSON', jsonValue)
-    .option('--timeout <duration>', 'give up after this long (1s to 120s)', parseDuration)
-    .action(async (device: string, capability: string, options: { input?: unknown; timeout?: number }, command: Command) => {
+    .option('--timeout <duration>', 'give up after this long (up to 120s)', invokeTimeout, DEFAULT_INVOKE_TIMEOUT_MS)
+    .action(async (device: string, capability: string, options: { input?: unknown; timeout: number }, command: Command) => {
       const global = readGlobalOptions(command);
       const result = await adminClient(global).post<InvokeResultBody>(`/admin/v1/nodes/${device}/invoke`, {
         capability,
         ...(options.input !== undefined ? { input: options.input } : {}),
-        ...(options.timeout !== undefined ? { timeout_ms: options.timeout } : {}),
-      });
+        timeout_ms: options.timeout,
+      }, { timeoutMs: options.timeout + RESPONSE_GRACE_MS });
       const output = createOutput({ json: global.json });
       output.result(result, JSON.stringify(result.output, null, 2));
       if (!result.success) {

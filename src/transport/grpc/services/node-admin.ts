@@ -21,7 +21,6 @@ export function nodeAdminService(deps: HandlerDeps): NodeAdminServiceServer {
   return {
     createPairingCode: unary(deps, route('CreatePairingCode'), async (request, ctx) => {
       checkVersion(request.v);
-      if (request.ttlMs < 0) throw new CoreError('invalid_argument', 'ttl_ms must not be negative');
       const code = await nodeRpc(core).pairing.createCode(ctx, { ttlMs: request.ttlMs, autoApprove: request.autoApprove });
       return { v, code: code.joinString, codeId: code.codeId, expiresAtUnixMs: code.expiresAtMs, caFingerprintSha256: code.caFingerprint };
     }),

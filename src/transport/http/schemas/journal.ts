@@ -1,5 +1,6 @@
 // Wire shapes of journal events on the HTTP API.
 import Type from 'typebox';
+import type { ChainVerdict } from '../../../core/journal/hash-chain.js';
 import type { JournalRecord } from '../../../core/journal/journal.js';
 
 const ulid = Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' });
@@ -42,4 +43,10 @@ export function journalRecordToWire(record: JournalRecord) {
     prev_hash: record.prevHash,
     hash: record.hash,
   };
+}
+
+export function chainVerdictToWire(verdict: ChainVerdict) {
+  return verdict.ok
+    ? { ok: true, count: verdict.count, head: verdict.head }
+    : { ok: false, count: verdict.count, broken_at_seq: verdict.brokenAtSeq, reason: verdict.reason };
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../../core/index.js';
-import { AppendEventBody, JournalPageQuery, journalRecordToWire } from '../../schemas/journal.js';
+import { AppendEventBody, chainVerdictToWire, JournalPageQuery, journalRecordToWire } from '../../schemas/journal.js';
 
 export async function adminJournalRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,9 +27,6 @@ export async function adminJournalRoutes(parent: FastifyInstance, core: Core): P
   });
 
   app.get('/journal/verify', async (request) => {
-    const verdict = await core.audit.verify(request.ctx);
-    return verdict.ok
-      ? { ok: true, count: verdict.count, head: verdict.head }
-      : { ok: false, count: verdict.count, broken_at_seq: verdict.brokenAtSeq, reason: verdict.reason };
+    return chainVerdictToWire(await core.audit.verify(request.ctx));
   });
 }

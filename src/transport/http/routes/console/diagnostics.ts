@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../../api-deps.js';
-import { JournalPageQuery, journalRecordToWire } from '../../schemas/journal.js';
+import { chainVerdictToWire, JournalPageQuery, journalRecordToWire } from '../../schemas/journal.js';
+import { daemonStatus } from '../admin/status.js';
 
 export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: ApiDeps): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -10,18 +11,9 @@ export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: Ap
 
   app.get('/diagnostics', async (request) => {
     core.authorizer.authorize(request.ctx, 'daemon.status');
-    const head = await core.journal.head();
     return {
-      service: 'palyrad',
-      version: info.version,
-      pid: process.pid,
-      uptime_seconds: Math.floor((Date.now() - info.startedAtMs) / 1000),
-      listeners: info.listeners(),
-      model: core.runs.modelName,
-      active_runs: core.runs.activeCount,
-      pending_approvals: core.approvals.pendingCount,
+      ...(await daemonStatus(core, info)),
       open_http_streams: streams.size,
-      journal: { events: head?.seq ?? 0, head_hash: head?.hash ?? null },
       http: {
         tls: deps.tls,
         body_limit_bytes: settings.bodyLimitBytes,
@@ -40,9 +32,7 @@ export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: Ap
     return {
       events: records.map(journalRecordToWire),
       next_after_seq: records.at(-1)?.seq ?? afterSeq,
-      chain: verdict.ok
-        ? { ok: true, count: verdict.count, head: verdict.head }
-        : { ok: false, count: verdict.count, broken_at_seq: verdict.brokenAtSeq, reason: verdict.reason },
+      chain: chainVerdictToWire(verdict),
     };
   });
 }

@@ -1,0 +1,65 @@
+// `palyra node pair|run`: this machine as a Palyra node (the node host).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { pairNode } from '../node-host/pair.js';
+import { loadNodeConfig } from '../node-host/node-config.js';
+import { NodeHost } from '../node-host/node-host.js';
+import type { TransportChoice } from '../node-host/dial.js';
+import { readGlobalOptions } from '../global-options.js';
+import { createOutput } from '../output.js';
+
+/** `$PALYRA_NODE_STATE_DIR`, else `$XDG_STATE_HOME/palyra/node`, else `~/.local/state/palyra/node`. */
+function defaultStateDir(): string {
+  return process.env.PALYRA_NODE_STATE_DIR || join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'palyra', 'node');
+}
+
+const transportOption = () => new Option('--transport <kind>', 'auto (QUIC, then TLS over TCP) | quic | tcp').choices(['auto', 'quic', 'tcp']).default('auto');
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('run this machine as a node: pair it with a daemon, then serve its capabilities');
+
+  node
+    .command('pair <join-string>')
+    .description('pair with a daemon using a join string from `palyra pairing create` (waits for approval)')
+    .option('--state-dir <dir>', 'node state directory (keys, certificate)', defaultStateDir())
+    .option('--name <name>', 'display name shown to the operator (default: host name)')
+    .option('--wait <seconds>', 'how long to wait for an operator', '900')
+    .addOption(transportOption())
+    .action(async (joinString: string, options: { stateDir: string; name?: string; wait: string; transport: TransportChoice }, command: Command) => {
+      const output = createOutput({ json: readGlobalOptions(command).json });
+      const outcome = await pairNode({
+        joinString,
+        stateDir: resolve(options.stateDir),
+        transport: options.transport,
+        waitMs: Number(options.wait) * 1000,
+        ...(options.name ? { displayName: options.name } : {}),
+        log: (line) => output.note(line),
+      });
+      output.result(
+        { device_id: outcome.deviceId, identity_fingerprint: outcome.identityFingerprint, cert_fingerprint: outcome.certFingerprint, cert_expires_at_unix_ms: outcome.certNotAfterMs, daemon: outcome.daemon },
+        `paired as ${outcome.deviceId} with ${outcome.daemon}; run \`palyra node run\` to serve`,
+      );
+    });
+
+  node
+    .command('run')
+    .description('connect to the paired daemon and run the tasks it sends (reconnects until stopped)')
+    .option('--state-dir <dir>', 'node state directory', defaultStateDir())
+    .option('--config <file>', 'node config (node.toml): allowed commands, HTTP access, concurrency')
+    .addOption(transportOption())
+    .action(async (options: { stateDir: string; config?: string; transport: TransportChoice }, command: Command) => {
+      const output = createOutput({ json: readGlobalOptions(command).json });
+      const host = new NodeHost({
+        stateDir: resolve(options.stateDir),
+        config: loadNodeConfig(options.config),
+        transport: options.transport,
+        onEvent: (event) => output.event(event, `${event.type} ${JSON.stringify({ ...event, type: undefined })}`),
+      }).start();
+      const stop = () => void host.stop();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      const fatal = await host.done;
+      if (fatal) throw fatal;
+    });
+}

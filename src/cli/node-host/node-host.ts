@@ -1,0 +1,202 @@
+// `palyra node run`: stays connected (reconnect with backoff), registers, heartbeats, renews its certificate, runs pushed tasks.
+import { CoreError, isCoreError } from '../../core/errors.js';
+import type { NodeTask, OpenTaskChannelResponse } from '../../gen/palyra/node/v1/node.js';
+import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdentity, saveTlsCredentials } from '../../infra/crypto/node-identity.js';
+import { PACKAGE_VERSION } from '../../infra/package-version.js';
+import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { type Capabilities, createCapabilities, nodePlatform } from './capabilities.js';
+import { loadDaemonPin } from './daemon-pin.js';
+import { dial, type NodeLink, type TransportChoice } from './dial.js';
+import { FinishedTasks } from './finished-tasks.js';
+import type { NodeConfig } from './node-config.js';
+import { NodeRpcClient, type TaskChannelClient } from './rpc-client.js';
+
+export type NodeHostEvent =
+  | { type: 'connected'; transport: 'quic' | 'tcp' }
+  | { type: 'registered' }
+  | { type: 'disconnected'; error: string }
+  | { type: 'task_started'; taskId: string; capability: string; attempt: number }
+  | { type: 'task_finished'; taskId: string; success: boolean; replayed: boolean }
+  | { type: 'certificate_renewed'; fingerprint: string }
+  | { type: 'stopped'; error: string | null };
+
+export interface NodeHostOptions {
+  stateDir: string;
+  config: NodeConfig;
+  transport?: TransportChoice;
+  backoff?: BackoffOptions;
+  /** Overrides the capability set built from `config` (tests count executions with this). */
+  capabilities?: Capabilities;
+  onEvent?: (event: NodeHostEvent) => void;
+}
+
+/** Errors after which reconnecting cannot help: the device is revoked or was never paired. */
+function isFatal(error: unknown): boolean {
+  return isCoreError(error, 'permission_denied') || isCoreError(error, 'failed_precondition');
+}
+
+export class NodeHost {
+  private stopped = false;
+  private link: NodeLink | null = null;
+  private readonly running = new Map<string, AbortController>();
+  private readonly finished: FinishedTasks;
+  private wake: (() => void) | null = null;
+  /** Resolves when the host stops (after `stop()` or a fatal error), with the fatal error if any. */
+  readonly done: Promise<CoreError | null>;
+  private resolveDone!: (error: CoreError | null) => void;
+
+  constructor(private readonly options: NodeHostOptions) {
+    this.finished = new FinishedTasks(options.stateDir);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Starts the connection loop in the background. */
+  start(): this {
+    void this.loop();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.running.values()) task.abort(new Error('node host stopping'));
+    this.wake?.();
+    await this.link?.close();
+    await this.done;
+  }
+
+  private emit(event: NodeHostEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private async loop(): Promise<void> {
+    let attempt = 0;
+    let fatal: CoreError | null = null;
+    while (!this.stopped) {
+      try {
+        await this.session(() => (attempt = 0));
+      } catch (error) {
+        if (this.stopped) break;
+        this.emit({ type: 'disconnected', error: error instanceof Error ? error.message : String(error) });
+        if (isFatal(error)) {
+          fatal = error as CoreError;
+          break;
+        }
+      }
+      if (this.stopped) break;
+      const delay = backoffDelayMs(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.emit({ type: 'stopped', error: fatal?.message ?? null });
+    this.resolveDone(fatal);
+  }
+
+  /** One connection: register, open the task channel, heartbeat until it drops. */
+  private async session(onRegistered: () => void): Promise<void> {
+    const identity = loadOrCreateNodeIdentity(this.options.stateDir);
+    if (!identity.tls.certificatePem) throw new CoreError('failed_precondition', 'this node is not paired; run `palyra node pair <join-string>` first');
+    const pin = loadDaemonPin(this.options.stateDir);
+    const link = await dial({
+      host: pin.host,
+      port: pin.port,
+      caFingerprint: pin.caFingerprint,
+      clientCertificate: { privateKeyPem: identity.tls.privateKeyPem, certificatePem: identity.tls.certificatePem },
+      transport: this.options.transport ?? 'auto',
+    });
+    this.link = link;
+    if (this.stopped) {
+      await link.close();
+      return;
+    }
+    this.emit({ type: 'connected', transport: link.kind });
+    const client = new NodeRpcClient(link);
+    const capabilities = this.options.capabilities ?? createCapabilities(this.options.config, identity.deviceId);
+    let channel: TaskChannelClient | null = null;
+    let heartbeat: NodeJS.Timeout | undefined;
+    try {
+      const registered = await client.registerNode({ deviceId: { ulid: identity.deviceId }, platform: nodePlatform(), capabilities: capabilities.advertised, nodeVersion: PACKAGE_VERSION });
+      onRegistered();
+      this.emit({ type: 'registered' });
+      channel = await client.openTaskChannel({ deviceId: identity.deviceId, maxConcurrentTasks: this.options.config.maxConcurrentTasks });
+      const open = channel;
+      const beat = async () => {
+        try {
+          const reply = await client.heartbeat({ deviceId: { ulid: identity.deviceId }, sentAtUnixMs: Date.now(), runningTasks: this.running.size });
+          if (reply.renewCertificate) {
+            await this.renew(client, identity);
+            // Reconnect so the new certificate is the one presented.
+            open.close();
+            return;
+          }
+          heartbeat = setTimeout(() => void beat(), Math.max(1_000, reply.heartbeatIntervalMs || 15_000));
+        } catch {
+          open.close();
+        }
+      };
+      heartbeat = setTimeout(() => void beat(), Math.max(1_000, registered.heartbeatIntervalMs || 15_000));
+      for await (const message of open.messages) this.onMessage(message, open, capabilities);
+      throw new CoreError('unavailable', 'task channel closed');
+    } finally {
+      clearTimeout(heartbeat);
+      channel?.close();
+      this.link = null;
+      await link.close();
+    }
+  }
+
+  private onMessage(message: OpenTaskChannelResponse, channel: TaskChannelClient, capabilities: Capabilities): void {
+    const body = message.body;
+    if (body?.$case === 'task') void this.runTask(body.value, channel, capabilities);
+    else if (body?.$case === 'cancel') this.running.get(body.value.taskId?.ulid ?? '')?.abort(new Error(body.value.reason || 'cancelled by the daemon'));
+  }
+
+  private async runTask(task: NodeTask, channel: TaskChannelClient, capabilities: Capabilities): Promise<void> {
+    const taskId = task.taskId?.ulid ?? '';
+    const stored = this.finished.get(taskId);
+    if (stored) {
+      // Re-delivered after a lost ack: the stored result again, never a second run.
+      await channel.send({ $case: 'update', value: { taskId: { ulid: taskId }, update: { $case: 'result', value: { success: stored.success, outputJson: Buffer.from(stored.outputJson), error: stored.error } } } }).catch(() => undefined);
+      this.emit({ type: 'task_finished', taskId, success: stored.success, replayed: true });
+      return;
+    }
+    if (this.running.has(taskId)) return;
+    const abort = new AbortController();
+    this.running.set(taskId, abort);
+    const deadline = setTimeout(() => abort.abort(new Error('task deadline passed')), Math.max(0, task.deadlineUnixMs - Date.now()));
+    this.emit({ type: 'task_started', taskId, capability: task.capability, attempt: task.attempt });
+    try {
+      await channel.send({ $case: 'update', value: { taskId: { ulid: taskId }, update: { $case: 'progress', value: { stage: 'running', message: `attempt ${task.attempt}`, detailJson: Buffer.alloc(0) } } } }).catch(() => undefined);
+      let input: unknown;
+      let outcome: { success: boolean; output: unknown; error: string };
+      try {
+        input = task.inputJson.length > 0 ? JSON.parse(task.inputJson.toString('utf8')) : null;
+        outcome = await capabilities.run(task.capability, input, abort.signal);
+      } catch (error) {
+        outcome = { success: false, output: null, error: `invalid task input: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      let outputJson = JSON.stringify(outcome.output ?? null);
+      if (task.maxOutputBytes > 0 && Buffer.byteLength(outputJson) > task.maxOutputBytes) {
+        outcome = { success: false, output: null, error: `output_too_large: ${Buffer.byteLength(outputJson)} bytes > max_output_bytes=${task.maxOutputBytes}` };
+        outputJson = 'null';
+      }
+      this.finished.record({ taskId, success: outcome.success, outputJson, error: outcome.error, finishedAtMs: Date.now() });
+      this.emit({ type: 'task_finished', taskId, success: outcome.success, replayed: false });
+      await channel.send({ $case: 'update', value: { taskId: { ulid: taskId }, update: { $case: 'result', value: { success: outcome.success, outputJson: Buffer.from(outputJson), error: outcome.error } } } }).catch(() => undefined);
+    } finally {
+      clearTimeout(deadline);
+      this.running.delete(taskId);
+    }
+  }
+
+  private async renew(client: NodeRpcClient, identity: NodeIdentity): Promise<void> {
+    const key = generateTlsKey();
+    const renewed = await client.renewCertificate({ deviceId: { ulid: identity.deviceId }, publicKeySpkiDer: key.publicKeySpkiDer, csrDer: await createTlsCsr(key.privateKeyPem, identity.deviceId) });
+    saveTlsCredentials(this.options.stateDir, { privateKeyPem: key.privateKeyPem, certificatePem: renewed.certificatePem, caChainPem: renewed.caChainPem });
+    this.emit({ type: 'certificate_renewed', fingerprint: renewed.certFingerprintSha256 });
+  }
+}

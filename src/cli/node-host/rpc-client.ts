@@ -1,0 +1,135 @@
+// NodeService calls from the node's side: unary calls and the task channel, framed with the transport's codec.
+import { CoreError } from '../../core/errors.js';
+import {
+  BeginPairingRequest,
+  BeginPairingResponse,
+  GetPairingStatusRequest,
+  GetPairingStatusResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  OpenTaskChannelRequest,
+  OpenTaskChannelResponse,
+  RegisterNodeRequest,
+  RegisterNodeResponse,
+  RenewCertificateRequest,
+  RenewCertificateResponse,
+} from '../../gen/palyra/node/v1/node.js';
+import { type Frame, PROTOCOL_VERSION, readFrames } from '../../transport/quic/codec.js';
+import { fromErrorFrame } from '../../transport/quic/errors.js';
+import { FrameWriter } from '../../transport/quic/frame-writer.js';
+import { METHOD_PREFIX, OPEN_TASK_CHANNEL } from '../../transport/quic/methods.js';
+import type { RpcStream } from '../../transport/quic/rpc-stream.js';
+import type { NodeLink } from './dial.js';
+
+interface Codec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(input: Uint8Array): T;
+}
+
+type WithoutV<T> = Omit<T, 'v'>;
+
+/** The node's open task channel. */
+export interface TaskChannelClient {
+  /** Server messages until the channel ends; an error frame is thrown as a CoreError. */
+  messages: AsyncGenerator<OpenTaskChannelResponse>;
+  send(update: OpenTaskChannelRequest['body']): Promise<void>;
+  close(): void;
+}
+
+export class NodeRpcClient {
+  constructor(
+    readonly link: NodeLink,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  beginPairing(request: WithoutV<BeginPairingRequest>): Promise<BeginPairingResponse> {
+    return this.unary('BeginPairing', BeginPairingRequest, BeginPairingResponse, request);
+  }
+
+  getPairingStatus(request: WithoutV<GetPairingStatusRequest>): Promise<GetPairingStatusResponse> {
+    return this.unary('GetPairingStatus', GetPairingStatusRequest, GetPairingStatusResponse, request);
+  }
+
+  registerNode(request: WithoutV<RegisterNodeRequest>): Promise<RegisterNodeResponse> {
+    return this.unary('RegisterNode', RegisterNodeRequest, RegisterNodeResponse, request);
+  }
+
+  heartbeat(request: WithoutV<HeartbeatRequest>): Promise<HeartbeatResponse> {
+    return this.unary('Heartbeat', HeartbeatRequest, HeartbeatResponse, request);
+  }
+
+  renewCertificate(request: WithoutV<RenewCertificateRequest>): Promise<RenewCertificateResponse> {
+    return this.unary('RenewCertificate', RenewCertificateRequest, RenewCertificateResponse, request);
+  }
+
+  /** Opens the task channel with its hello; the first server message arrives through `messages`. */
+  async openTaskChannel(hello: { deviceId: string; maxConcurrentTasks: number }): Promise<TaskChannelClient> {
+    const stream = await this.link.openStream();
+    const writer = new FrameWriter(stream);
+    const payload = OpenTaskChannelRequest.encode({ v: PROTOCOL_VERSION, body: { $case: 'hello', value: { deviceId: { ulid: hello.deviceId }, maxConcurrentTasks: hello.maxConcurrentTasks } } }).finish();
+    await writer.send({ kind: 'request', method: OPEN_TASK_CHANNEL, payload });
+    const frames = readFrames(stream.chunks);
+    return {
+      messages: (async function* () {
+        for await (const frame of frames) yield decodeFrame(frame, OpenTaskChannelResponse);
+      })(),
+      send: (body) => writer.send({ kind: 'message', payload: OpenTaskChannelRequest.encode({ v: PROTOCOL_VERSION, body }).finish() }),
+      close: () => {
+        void writer.end();
+        stream.destroy();
+      },
+    };
+  }
+
+  /** One call: request frame, FIN, then one message or error frame. */
+  async unary<Req extends { v: number }, Res>(name: string, request: Codec<Req>, response: Codec<Res>, message: WithoutV<Req>): Promise<Res> {
+    const stream = await this.link.openStream();
+    const timer = setTimeout(() => stream.destroy(new Error('call timed out')), this.timeoutMs);
+    try {
+      return await callOnStream(stream, `${METHOD_PREFIX}${name}`, request.encode({ ...message, v: PROTOCOL_VERSION } as Req).finish(), response);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Sends one request frame on `stream` and reads the answer (exported for tests that craft payloads). */
+export async function callOnStream<Res>(stream: RpcStream, method: string, payload: Uint8Array, response: Codec<Res>): Promise<Res> {
+  const writer = new FrameWriter(stream);
+  try {
+    await writer.send({ kind: 'request', method, payload });
+    await writer.end();
+    for await (const frame of readFrames(stream.chunks)) return decodeFrame(frame, response);
+    throw new CoreError('unavailable', 'the daemon closed the stream without an answer');
+  } catch (error) {
+    throw toStreamError(error);
+  } finally {
+    stream.destroy();
+  }
+}
+
+// TLS alerts the daemon sends while refusing a client certificate (RFC 8446 §6, as QUIC CRYPTO_ERROR 0x100 + alert).
+const CERTIFICATE_REVOKED = 0x100 + 44;
+const TLS_ALERT_FIRST = 0x100;
+const TLS_ALERT_LAST = 0x1ff;
+
+/**
+ * A failed stream as a CoreError. Over QUIC a refused client certificate shows up only here, on the
+ * first stream (the dial itself succeeds): a revoked certificate is `permission_denied` (fatal for the
+ * node host), any other TLS alert `unauthenticated`; everything else is `unavailable` (reconnect).
+ */
+function toStreamError(error: unknown): CoreError {
+  if (error instanceof CoreError) return error;
+  const code = (error as { data?: { errorCode?: unknown } } | null)?.data?.errorCode;
+  if (code === CERTIFICATE_REVOKED) return new CoreError('permission_denied', 'the daemon refused this device certificate: revoked', { cause: error });
+  if (typeof code === 'number' && code >= TLS_ALERT_FIRST && code <= TLS_ALERT_LAST) {
+    return new CoreError('unauthenticated', `the daemon refused this client certificate (TLS alert ${code - TLS_ALERT_FIRST})`, { cause: error });
+  }
+  return new CoreError('unavailable', `node RPC stream failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+function decodeFrame<T>(frame: Frame, codec: Codec<T>): T {
+  if (frame.kind === 'error') throw fromErrorFrame(frame.error);
+  if (frame.kind !== 'message') throw new CoreError('internal', 'the daemon sent an unexpected frame');
+  return codec.decode(frame.payload);
+}

@@ -1,0 +1,151 @@
+// The QUIC listener (@matrixai/quic, patched): TLS 1.3, ALPN palyra-quic-v1, optional client certificates verified in full, one call per bidi stream.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import Logger, { LogLevel } from '@matrixai/logger';
+import { events, native, type QUICConnection, QUICServer, type QUICStream } from '@matrixai/quic';
+import type { Logger as PinoLogger } from 'pino';
+import type { DeviceService } from '../../core/devices/devices.js';
+import { isCoreError } from '../../core/errors.js';
+import type { NodeConnections } from './connections.js';
+import type { StreamHandler } from './dispatch.js';
+import { webRpcStream } from './rpc-stream.js';
+
+export const ALPN = 'palyra-quic-v1';
+/** As in the reference: idle timeout 30 s, keep-alive 5 s, 32 concurrent bidi streams per connection. */
+export const QUIC_IDLE_TIMEOUT_MS = 30_000;
+export const QUIC_KEEPALIVE_MS = 5_000;
+export const QUIC_MAX_STREAMS_BIDI = 32;
+
+/** The server certificate the listener presents; renewed without a restart (ServerCertificateSource fits). */
+export interface ServerCertificateProvider {
+  current(): { privateKeyPem: string; chainPem: string };
+  onRenewed(listener: (certificate: { privateKeyPem: string; chainPem: string }) => void): () => void;
+}
+
+export interface QuicListenerOptions {
+  devices: DeviceService;
+  connections: NodeConnections;
+  handle: StreamHandler;
+  certificates: ServerCertificateProvider;
+  /** The daemon CA (PEM): client certificates are checked natively against it, then in full by `verifyCallback`. */
+  caPem: string;
+  host: string;
+  port: number;
+  logger: PinoLogger;
+  /** Open connections at most; beyond it new connections are closed at once. Default 1024. */
+  maxConnections?: number;
+}
+
+export interface QuicListener {
+  host: string;
+  port: number;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+type ArrayBufferish = ArrayBuffer;
+const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/**
+ * Starts the listener. Client certificates are optional at the TLS layer (an unpaired node must reach
+ * BeginPairing); a certificate that is sent must pass `authenticateCertificate` (chain, validity, EKU,
+ * SAN, allow-list, revocation) or the handshake fails: the library's `verifyCallback` replaces the
+ * native chain check, so it has to do all of it. Early data is off and peers may open no
+ * unidirectional streams (the library's early-stream defects; see docs/node-rpc.md).
+ */
+export async function startQuicListener(options: QuicListenerOptions): Promise<QuicListener> {
+  const { devices, connections, logger } = options;
+  const maxConnections = options.maxConnections ?? 1024;
+  const retryKey = randomBytes(32);
+  const open = new Set<QUICConnection>();
+  const initial = options.certificates.current();
+  const server = new QUICServer({
+    crypto: {
+      key: toArrayBuffer(retryKey),
+      ops: {
+        sign: async (key: ArrayBufferish, data: ArrayBufferish) => toArrayBuffer(createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest()),
+        verify: async (key: ArrayBufferish, data: ArrayBufferish, sig: ArrayBufferish) => {
+          const expected = createHmac('sha256', Buffer.from(key)).update(Buffer.from(data)).digest();
+          const given = Buffer.from(sig);
+          return given.length === expected.length && timingSafeEqual(given, expected);
+        },
+      },
+    },
+    config: {
+      key: initial.privateKeyPem,
+      cert: initial.chainPem,
+      ca: options.caPem,
+      verifyPeer: true,
+      verifyPeerOptional: true,
+      verifyCallback: async (certs: Uint8Array[]) => {
+        const leaf = certs[0];
+        if (!leaf) return undefined;
+        try {
+          devices.authenticateCertificate(leaf);
+          return undefined;
+        } catch (error) {
+          return isCoreError(error, 'permission_denied') ? native.CryptoError.CertificateRevoked : native.CryptoError.BadCertificate;
+        }
+      },
+      applicationProtos: [ALPN],
+      enableEarlyData: false,
+      initialMaxStreamsUni: 0,
+      initialMaxStreamsBidi: QUIC_MAX_STREAMS_BIDI,
+      maxIdleTimeout: QUIC_IDLE_TIMEOUT_MS,
+      keepAliveIntervalTime: QUIC_KEEPALIVE_MS,
+    },
+    logger: new Logger('quic', LogLevel.ERROR),
+  });
+  const stopRenewal = options.certificates.onRenewed((certificate) => {
+    // New connections get the new certificate; open ones keep theirs.
+    server.updateConfig({ key: certificate.privateKeyPem, cert: certificate.chainPem });
+    logger.info('QUIC server certificate renewed');
+  });
+
+  server.addEventListener(events.EventQUICServerConnection.name, (event: Event) => {
+    const connection = (event as events.EventQUICServerConnection).detail;
+    if (open.size >= maxConnections) {
+      logger.warn({ max: maxConnections }, 'QUIC connection limit reached; closing the new connection');
+      void connection.stop({ isApp: true, errorCode: 2, force: true }).catch(() => undefined);
+      return;
+    }
+    open.add(connection);
+    const certificateDer = connection.getRemoteCertsChain()[0] ?? null;
+    const peer = { address: connection.remoteHost, certificateDer };
+    let release: (() => void) | undefined;
+    if (certificateDer) {
+      try {
+        const ctx = devices.authenticateCertificate(certificateDer);
+        release = connections.add(ctx.deviceId, { close: () => void connection.stop({ isApp: true, errorCode: 3, force: true }).catch(() => undefined) });
+      } catch {
+        // Revoked between the handshake and now: the first stream gets the refusal.
+      }
+    }
+    connection.addEventListener(
+      events.EventQUICConnectionStopped.name,
+      () => {
+        open.delete(connection);
+        release?.();
+      },
+      { once: true },
+    );
+    connection.addEventListener(events.EventQUICConnectionStream.name, (streamEvent: Event) => {
+      const stream = (streamEvent as events.EventQUICConnectionStream).detail as QUICStream;
+      if (stream.type !== 'bidi') {
+        stream.cancel(new Error('unidirectional streams are not used'));
+        return;
+      }
+      void options.handle(webRpcStream(stream), peer).catch((error: unknown) => logger.error({ err: error }, 'QUIC stream handler failed'));
+    });
+  });
+  await server.start({ host: options.host, port: options.port });
+  logger.info({ quic_listen_addr: `${server.host}:${server.port}` }, 'node RPC QUIC listener ready');
+  return {
+    host: server.host,
+    port: server.port,
+    connectionCount: () => open.size,
+    async close() {
+      stopRenewal();
+      await server.stop({ isApp: true, errorCode: 0, force: true });
+    },
+  };
+}

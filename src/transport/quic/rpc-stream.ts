@@ -1,0 +1,74 @@
+// One node RPC call's byte stream, whatever carries it: a QUIC bidi stream or a TLS socket.
+import type { Socket } from 'node:net';
+
+/** The dispatcher and the node's client see every carrier through this. */
+export interface RpcStream {
+  /** Bytes from the peer until it finishes its side. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Resolves once the bytes are handed to the carrier (back-pressure). Rejects once the stream is gone. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Finishes our side gracefully (FIN / TLS end). */
+  end(): Promise<void>;
+  /** Drops the stream in both directions. */
+  destroy(reason?: unknown): void;
+}
+
+/** Who is on the other end of a stream. */
+export interface PeerInfo {
+  /** The peer's IP address, without port. */
+  address: string;
+  /** The client certificate (leaf, DER) the connection presented, or null. */
+  certificateDer: Uint8Array | null;
+}
+
+/** A QUIC stream (web streams) as an RpcStream. */
+export function webRpcStream(stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>; cancel(reason?: unknown): void }): RpcStream {
+  const writer = stream.writable.getWriter();
+  // Rejections of the writer's own promises surface through write()/end(); these copies must not go unhandled.
+  writer.closed.catch(() => undefined);
+  return {
+    chunks: (async function* () {
+      const reader = stream.readable.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    })(),
+    write: (bytes) => writer.write(bytes),
+    end: () => writer.close(),
+    destroy: (reason) => {
+      try {
+        stream.cancel(reason ?? new Error('stream closed'));
+      } catch {
+        // Already closed: nothing left to cancel.
+      }
+    },
+  };
+}
+
+/** A connected TLS (or plain) socket as an RpcStream: one call per connection. */
+export function socketRpcStream(socket: Socket): RpcStream {
+  return {
+    // Leaving the loop early (a bad frame) must not destroy the socket before the error frame is written.
+    chunks: socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        if (socket.destroyed || socket.writableEnded) {
+          reject(new Error('socket is closed'));
+          return;
+        }
+        socket.write(bytes, (error) => (error ? reject(error) : resolve()));
+      }),
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (socket.writableEnded) resolve();
+        else socket.end(resolve);
+      }),
+    destroy: () => socket.destroy(),
+  };
+}
