@@ -12,9 +12,14 @@ import type { LoadResult, LoadSpec } from './http-load-client.js';
 export const BARE_PATH = '/bench/bare';
 
 /** Listens on loopback; `bare` is what the bare route returns (serialised by Fastify like any route). */
-export async function startBenchServer(core: Core, bare: () => unknown): Promise<{ app: FastifyInstance; url: string }> {
+export async function startBenchServer(
+  core: Core,
+  bare: () => unknown,
+  extraBareRoutes?: (app: FastifyInstance) => void,
+): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify(fastifyOptions({ logger: pino({ level: 'silent' }) }));
   app.get(BARE_PATH, async () => bare());
+  extraBareRoutes?.(app);
   await app.register(async (scope) => {
     await scope.register(httpApi, {
       core,
