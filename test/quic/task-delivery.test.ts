@@ -124,9 +124,14 @@ describe('task channel under failure', () => {
     const first = await startDaemon();
     const stateDir = first.stateDir;
     cleanups.push(() => removeStateDir(stateDir));
+    // Stopped in the test; registered too, so a failing assertion cannot leave the daemon running.
+    cleanups.push(async () => {
+      await first.stop();
+    });
     const dir = nodeDir();
     const { deviceId } = await pairWithDaemon(first, dir);
     const host = new NodeHost({ stateDir: dir, config: DEFAULT_NODE_CONFIG, transport: 'quic', backoff: fast }).start();
+    cleanups.push(() => host.stop());
     await waitForNode(first, deviceId, { connected: true });
     await host.stop();
     await waitForNode(first, deviceId, { connected: false });

@@ -1,5 +1,6 @@
 // The TLS-over-TCP fallback for networks that block UDP: same port number, same codec and dispatcher, one call per connection.
 import { X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { DeviceService } from '../../core/devices/devices.js';
@@ -50,9 +51,14 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
   const stopRenewal = options.certificates.onRenewed((certificate) => {
     server.setSecureContext({ key: certificate.privateKeyPem, cert: certificate.chainPem, ca: options.caPem });
   });
-  const sockets = new Set<TLSSocket>();
-  server.on('secureConnection', (socket: TLSSocket) => {
+  // Every TCP connection, from accept on: one still in its TLS handshake (or silent) would otherwise
+  // hold `server.close()` open until the handshake timeout.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
     socket.setTimeout(60_000, () => socket.destroy());
     socket.on('error', () => undefined);
     if (socket.alpnProtocol !== ALPN) {
@@ -69,10 +75,7 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
         // The dispatcher refuses the call with the reason.
       }
     }
-    socket.once('close', () => {
-      sockets.delete(socket);
-      release?.();
-    });
+    socket.once('close', () => release?.());
     void options
       .handle(socketRpcStream(socket), { address: socket.remoteAddress ?? 'unknown', certificateDer })
       .catch((error: unknown) => logger.error({ err: error }, 'TLS node RPC handler failed'));
