@@ -185,6 +185,22 @@ describe('run engine', () => {
     assert.equal(fx.core.runs.get(fx.admin, handle.runId).principal, 'user:alice');
   });
 
+  test('approvals are listed per owner (principal + device + channel) in the query; admin sees all', async () => {
+    const alicePhone = fx.user('alice-approvals');
+    const aliceLaptop = { ...alicePhone, deviceId: fx.user('x').deviceId };
+    const handle = await fx.core.runs.start(alicePhone, { prompt: '@tool palyra.process.run {"command":"echo","args":[]}' });
+    for await (const event of fx.core.runs.watch(alicePhone, handle.runId, -1, AbortSignal.timeout(5_000))) {
+      if (event.type === 'tool_approval_request') break;
+    }
+    const mine = fx.core.approvals.list(alicePhone, { pendingOnly: true, limit: 1 });
+    assert.equal(mine.approvals.length, 1);
+    assert.equal(mine.approvals[0]?.runId, handle.runId);
+    assert.deepEqual(fx.core.approvals.list(aliceLaptop, { pendingOnly: true }).approvals, []);
+    assert.ok(fx.core.approvals.list(fx.admin, { pendingOnly: true }).approvals.some((approval) => approval.runId === handle.runId));
+    handle.cancel('done with the test');
+    await handle.finished;
+  });
+
   test('journal chain verifies after all of the above', async () => {
     const verdict = await fx.core.journal.verify();
     assert.equal(verdict.ok, true);

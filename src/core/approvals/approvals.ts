@@ -1,6 +1,6 @@
 // ApprovalService: pending approvals, decisions from any authorized client, timeouts, the decision cache.
 import { type Authorizer, type Owner, ownerOf } from '../auth/authorize.js';
-import type { CallContext } from '../context.js';
+import { type CallContext, isAdmin } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
@@ -155,16 +155,16 @@ export class ApprovalService {
       throw new CoreError('invalid_argument', 'after_approval_id must be a canonical ULID');
     }
     const limit = Math.min(input.limit && input.limit > 0 ? input.limit : 100, MAX_APPROVAL_PAGE);
+    // Filtering by owner in the query (not after it) keeps pages full and the cursor right.
     const rows = this.store.listApprovals({
-      ...(ctx.principal.startsWith('admin:') ? {} : { principal: ctx.principal }),
+      ...(isAdmin(ctx) ? {} : { owner: ownerOf(ctx) }),
       ...(input.runId ? { runId: input.runId } : {}),
       ...(input.afterApprovalId ? { afterApprovalId: input.afterApprovalId } : {}),
       pendingOnly: input.pendingOnly ?? false,
       limit: limit + 1,
     });
-    const visible = rows.filter((row) => ctx.principal.startsWith('admin:') || ownerMatches(ctx, row));
     const hasMore = rows.length > limit;
-    const page = visible.slice(0, limit);
+    const page = rows.slice(0, limit);
     return { approvals: page, nextAfterApprovalId: hasMore ? (page.at(-1)?.approvalId ?? null) : null };
   }
 
@@ -240,7 +240,3 @@ export class ApprovalService {
   }
 }
 
-function ownerMatches(ctx: CallContext, record: ApprovalRecord): boolean {
-  const owner = ownerOf(ctx);
-  return owner.principal === record.principal && owner.deviceId === record.deviceId && owner.channel === record.channel;
-}

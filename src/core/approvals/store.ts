@@ -36,7 +36,8 @@ export interface ApprovalResolution {
 }
 
 export interface ApprovalListFilter {
-  principal?: string;
+  /** Owner triple; undefined lists every owner's approvals (admin). */
+  owner?: { principal: string; deviceId: string; channel: string | null };
   runId?: string;
   pendingOnly: boolean;
   afterApprovalId?: string;

@@ -44,9 +44,9 @@ export function createApprovalStore(db: Db): ApprovalStore {
     listApprovals: (filter: ApprovalListFilter) => {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit };
-      if (filter.principal) {
-        where.push('principal = @principal');
-        params.principal = filter.principal;
+      if (filter.owner) {
+        where.push('principal = @principal AND device_id = @deviceId AND channel IS @channel');
+        Object.assign(params, filter.owner);
       }
       if (filter.runId) {
         where.push('run_id = @runId');
