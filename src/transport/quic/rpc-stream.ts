@@ -1,5 +1,6 @@
 // One node RPC call's byte stream, whatever carries it: a QUIC bidi stream or a TLS socket.
 import type { Socket } from 'node:net';
+import { CoreError } from '../../core/errors.js';
 
 /** The dispatcher and the node's client see every carrier through this. */
 export interface RpcStream {
@@ -31,9 +32,16 @@ export function webRpcStream(stream: { readable: ReadableStream<Uint8Array>; wri
       const reader = stream.readable.getReader();
       try {
         for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          yield value;
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            chunk = await reader.read();
+          } catch (error) {
+            // The library cancels a stream with no reason when its connection stops (shutdown, revocation,
+            // the peer going away): that is the carrier ending, not a defect of ours.
+            throw error instanceof Error ? error : new CoreError('cancelled', 'the stream was closed before the call finished');
+          }
+          if (chunk.done) return;
+          yield chunk.value;
         }
       } finally {
         reader.releaseLock();
