@@ -185,6 +185,15 @@ describe('run engine', () => {
     assert.equal(fx.core.runs.get(fx.admin, handle.runId).principal, 'user:alice');
   });
 
+  test('runs are listed per owner: another device of the same principal sees none of them', async () => {
+    const phone = fx.user('carol');
+    const laptop = { ...phone, deviceId: fx.user('y').deviceId };
+    const handle = await fx.core.runs.start(phone, { prompt: 'mine', closeAfterPrompt: true });
+    await handle.finished;
+    assert.deepEqual(fx.core.runs.list(phone, {}).runs.map((run) => run.runId), [handle.runId]);
+    assert.deepEqual(fx.core.runs.list(laptop, {}).runs, []);
+  });
+
   test('approvals are listed per owner (principal + device + channel) in the query; admin sees all', async () => {
     const alicePhone = fx.user('alice-approvals');
     const aliceLaptop = { ...alicePhone, deviceId: fx.user('x').deviceId };

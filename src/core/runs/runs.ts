@@ -1,7 +1,7 @@
 // RunService: starts runs and drives them through the state machine; reads, watches, cancels, recovers.
 import type { ApprovalService } from '../approvals/approvals.js';
 import { type Authorizer, ownerOf } from '../auth/authorize.js';
-import type { CallContext } from '../context.js';
+import { type CallContext, isAdmin } from '../context.js';
 import { CoreError, toCoreError } from '../errors.js';
 import type { RunEvent, StatusKind } from '../events/run-event.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
@@ -122,7 +122,8 @@ export class RunService {
     if (input.afterRunId && !isCanonicalId(input.afterRunId)) throw new CoreError('invalid_argument', 'after_run_id must be a canonical ULID');
     const limit = Math.min(input.limit && input.limit > 0 ? input.limit : 100, MAX_RUN_PAGE);
     const rows = this.deps.store.listRuns({
-      ...(ctx.principal.startsWith('admin:') ? {} : { principal: ctx.principal }),
+      // The same owner rule as `get`, so a listed run can always be opened.
+      ...(isAdmin(ctx) ? {} : { owner: ownerOf(ctx) }),
       ...(input.sessionId ? { sessionId: input.sessionId } : {}),
       ...(input.afterRunId ? { afterRunId: input.afterRunId } : {}),
       limit: limit + 1,

@@ -43,7 +43,8 @@ export interface TapeRow {
 }
 
 export interface RunListFilter {
-  principal?: string;
+  /** Owner triple; undefined lists every owner's runs (admin). */
+  owner?: { principal: string; deviceId: string; channel: string | null };
   sessionId?: string;
   afterRunId?: string;
   limit: number;

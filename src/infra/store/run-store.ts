@@ -78,9 +78,9 @@ export function createRunStore(db: Db, batcher: WriteBatcher): RunStore {
     listRuns: (filter: RunListFilter) => {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit };
-      if (filter.principal) {
-        where.push('principal = @principal');
-        params.principal = filter.principal;
+      if (filter.owner) {
+        where.push('principal = @principal AND device_id = @deviceId AND channel IS @channel');
+        Object.assign(params, filter.owner);
       }
       if (filter.sessionId) {
         where.push('session_id = @sessionId');
