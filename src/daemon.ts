@@ -143,14 +143,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     }
 
     const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: listeners.quic ?? null, pid: process.pid, state_dir: config.stateDir };
+    ready = true;
+    logger.info({ ...readyInfo, model: core.runs.modelName }, 'palyrad ready');
+    (options.banner ?? ((text) => process.stderr.write(text)))(banner(readyInfo, adminToken));
+    // Written last: whoever waits for the ready file has the banner and the ready log line already.
     if (options.readyFile) {
       writeReadyFile(options.readyFile, readyInfo);
       const readyFile = options.readyFile;
       cleanups.push(() => rmSync(readyFile, { force: true }));
     }
-    ready = true;
-    logger.info({ ...readyInfo, model: core.runs.modelName }, 'palyrad ready');
-    (options.banner ?? ((text) => process.stderr.write(text)))(banner(readyInfo, adminToken));
 
     let closing: Promise<void> | undefined;
     return {
