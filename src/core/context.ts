@@ -42,6 +42,12 @@ export function isAdmin(ctx: Pick<CallContext, 'principal'>): boolean {
   return principalKind(ctx.principal) === 'admin';
 }
 
+/**
+ * A cancel signal, or how to make it on first use: most calls never look at their signal, and an
+ * AbortController costs more than the rest of authenticating a request.
+ */
+export type SignalSource = AbortSignal | (() => AbortSignal);
+
 /** Builds a context after validating identity fields; the transport supplies the signal. */
 export function createContext(input: {
   principal: string;
@@ -51,7 +57,7 @@ export function createContext(input: {
   credential: CredentialKind;
   credentialId?: string;
   expiresAtMs?: number;
-  signal?: AbortSignal;
+  signal?: SignalSource;
   requestId?: string;
 }): CallContext {
   if (!isValidPrincipal(input.principal)) {
@@ -64,6 +70,8 @@ export function createContext(input: {
   if (channel !== null && !/^[A-Za-z0-9._:-]{1,64}$/.test(channel)) {
     throw new CoreError('invalid_argument', 'channel must be 1-64 characters of [A-Za-z0-9._:-]');
   }
+  const source = input.signal;
+  let signal = source instanceof AbortSignal ? source : undefined;
   return {
     principal: input.principal,
     deviceId: input.deviceId,
@@ -73,7 +81,10 @@ export function createContext(input: {
     ...(input.credentialId ? { credentialId: input.credentialId } : {}),
     ...(input.expiresAtMs ? { expiresAtMs: input.expiresAtMs } : {}),
     requestId: input.requestId ?? newId(),
-    signal: input.signal ?? new AbortController().signal,
+    get signal() {
+      signal ??= typeof source === 'function' ? source() : new AbortController().signal;
+      return signal;
+    },
   };
 }
 

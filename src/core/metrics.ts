@@ -32,9 +32,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Label children by transport, route and code: resolving labels hashes them on every call otherwise.
+  private readonly requestChildren = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
+
   constructor(gauges: { activeRuns: () => number; pendingApprovals: () => number }) {
     new Gauge({ name: 'palyra_active_runs', help: 'Runs accepted or in progress', registers: [this.registry], collect() { this.set(gauges.activeRuns()); } });
     new Gauge({ name: 'palyra_pending_approvals', help: 'Approvals waiting for a decision', registers: [this.registry], collect() { this.set(gauges.pendingApprovals()); } });
+  }
+
+  /** Counts one finished request and observes its duration. */
+  recordRequest(transport: Transport, route: string, code: string, seconds: number): void {
+    const key = `${transport} ${route} ${code}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      child = { count: this.requests.labels(transport, route, code), seconds: this.requestSeconds.labels(transport, route) };
+      this.requestChildren.set(key, child);
+    }
+    child.count.inc();
+    child.seconds.observe(seconds);
   }
 
   render(): Promise<string> {

@@ -1,6 +1,7 @@
 // A whole pairing and task round trip through the HTTP routes, on an in-process core whose node side is driven directly.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import http2 from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -141,6 +142,42 @@ describe('pairing → approval → node list → invoke → revoke over /admin/v
     assert.equal(rejected.body.request.reason, 'unknown machine');
     assert.equal((await api('POST', `/pairing/requests/${pairingId}/approve`, {})).status, 412);
     assert.equal((await api('GET', '/pairing/requests?state=rejected')).body.requests.length, 1);
+  });
+
+  test('the client goes away mid-invoke (HTTP/1.1 and HTTP/2) → the task is cancelled and the node told', async () => {
+    const waitForCancelled = async (taskId: string) => {
+      const deadline = Date.now() + 3_000;
+      while (!sink.cancelled.some((entry) => entry.taskId === taskId)) {
+        if (Date.now() > deadline) throw new Error(`task ${taskId} was not cancelled on the node`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal((await api('GET', `/nodes/tasks/${taskId}`)).body.task.state, 'cancelled');
+    };
+    const body = JSON.stringify({ capability: 'echo', input: { text: 'gone' }, timeout_ms: 60_000 });
+
+    const h1Abort = new AbortController();
+    const h1 = fetch(`${base}/admin/v1/nodes/${deviceId}/invoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+      signal: h1Abort.signal,
+    }).catch((error: Error) => error);
+    const [h1Task] = (await sink.waitForPushes(sink.pushed.length + 1)).slice(-1);
+    h1Abort.abort();
+    assert.equal(((await h1) as Error).name, 'AbortError');
+    await waitForCancelled(h1Task?.taskId ?? '');
+
+    const session = http2.connect(base);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': `/admin/v1/nodes/${deviceId}/invoke`, authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+      stream.on('error', () => undefined);
+      stream.end(body);
+      const [h2Task] = (await sink.waitForPushes(sink.pushed.length + 1)).slice(-1);
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await waitForCancelled(h2Task?.taskId ?? '');
+    } finally {
+      session.close();
+    }
   });
 
   test('revoke → revoked, the task channel closed, the node listed as revoked, invoke refused; revoking again → revoked false', async () => {

@@ -1,8 +1,8 @@
 // Authenticator: turns a presented bearer credential and identity claims into a CallContext.
-import { type CallContext, createContext, isValidPrincipal, principalKind, SYSTEM_DEVICE_ID } from '../context.js';
+import { type CallContext, createContext, isValidPrincipal, principalKind, type SignalSource, SYSTEM_DEVICE_ID } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId } from '../ids.js';
-import { secretsEqual } from './secrets.js';
+import { hashSecret, matchesHash } from './secrets.js';
 import type { TokenService } from './tokens.js';
 
 /** What a transport extracted from the request; it decides nothing itself. */
@@ -11,7 +11,7 @@ export interface PresentedCredential {
   principal?: string | undefined;
   deviceId?: string | undefined;
   channel?: string | undefined;
-  signal?: AbortSignal;
+  signal?: SignalSource;
   requestId?: string;
 }
 
@@ -27,11 +27,14 @@ export type AuthFailureListener = (reason: string) => void;
  */
 export class Authenticator {
   private readonly failureListeners: AuthFailureListener[] = [];
+  private readonly adminTokenHash: string;
 
   constructor(
-    private readonly adminToken: string,
+    adminToken: string,
     private readonly tokens: TokenService,
-  ) {}
+  ) {
+    this.adminTokenHash = hashSecret(adminToken);
+  }
 
   onFailure(listener: AuthFailureListener): void {
     this.failureListeners.push(listener);
@@ -46,7 +49,7 @@ export class Authenticator {
       ...(presented.requestId ? { requestId: presented.requestId } : {}),
     };
     if (!bearer.startsWith('palyra_')) {
-      if (!secretsEqual(bearer, this.adminToken)) this.fail('the token is invalid or expired');
+      if (!matchesHash(bearer, this.adminTokenHash)) this.fail('the token is invalid or expired');
       const principal = claims.principal ?? DEFAULT_ADMIN_PRINCIPAL;
       if (principalKind(principal) !== 'admin') throw new CoreError('permission_denied', 'the admin token can only act as an admin:<name> principal');
       return createContext({ principal, deviceId: claims.deviceId ?? SYSTEM_DEVICE_ID, channel: claims.channel, scopes: ['*'], credential: 'admin_token', ...common });

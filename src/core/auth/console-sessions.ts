@@ -1,6 +1,6 @@
 // ConsoleSessionService: cookie sessions for the web console (hashed at rest), CSRF tokens, login lockout.
 import type { CallContext } from '../context.js';
-import { createContext, isAdmin } from '../context.js';
+import { createContext, isAdmin, type SignalSource } from '../context.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
@@ -104,16 +104,23 @@ export class ConsoleSessionService {
   }
 
   /**
-   * The context of a live console session, sliding its idle timeout.
+   * The context of a live console session, sliding its idle timeout. `renewed` says the idle deadline
+   * moved (the session was touched; at most every TOUCH_INTERVAL_MS), so a transport re-issues its
+   * cookie then; `remainingMs` is the time until the idle or absolute deadline, whichever is first.
    * @throws `unauthenticated` when the token is unknown, revoked, idle too long or past the absolute cap.
    */
-  authenticate(sessionToken: string, options: { signal?: AbortSignal; requestId?: string } = {}): { ctx: CallContext; session: ConsoleSessionRecord } {
+  authenticate(
+    sessionToken: string,
+    options: { signal?: SignalSource; requestId?: string } = {},
+  ): { ctx: CallContext; session: ConsoleSessionRecord; renewed: boolean; remainingMs: number } {
     const session = /^[A-Za-z0-9_-]{43}$/.test(sessionToken) ? this.store.getConsoleSessionByTokenHash(hashSecret(sessionToken)) : undefined;
     const at = this.now();
     if (!session || session.revokedAtMs !== null || at >= session.expiresAtMs || at - session.lastSeenMs >= this.policy.idleTimeoutMs) {
       throw new CoreError('unauthenticated', 'the console session is missing, expired or signed out; sign in again');
     }
-    if (at - session.lastSeenMs > TOUCH_INTERVAL_MS) this.store.touchConsoleSession(session.sessionId, at);
+    const renewed = at - session.lastSeenMs > TOUCH_INTERVAL_MS;
+    if (renewed) this.store.touchConsoleSession(session.sessionId, at);
+    const expiresAtMs = Math.min(session.expiresAtMs, (renewed ? at : session.lastSeenMs) + this.policy.idleTimeoutMs);
     const ctx = createContext({
       principal: session.principal,
       deviceId: session.deviceId,
@@ -121,11 +128,11 @@ export class ConsoleSessionService {
       scopes: ['*'],
       credential: 'console_session',
       credentialId: session.sessionId,
-      expiresAtMs: Math.min(session.expiresAtMs, at + this.policy.idleTimeoutMs),
+      expiresAtMs,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.requestId ? { requestId: options.requestId } : {}),
     });
-    return { ctx, session };
+    return { ctx, session, renewed, remainingMs: expiresAtMs - at };
   }
 
   /**

@@ -1,5 +1,5 @@
 // Secret material: generation, hashing for storage, constant-time comparison, token string format.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isCanonicalId } from '../ids.js';
 
 /** 256 random bits, base64url (43 characters). */
@@ -9,19 +9,12 @@ export function newSecret(): string {
 
 /** What is stored instead of a secret: its SHA-256, hex. Secrets are random, so no salt or KDF is needed. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
-/** Compares secrets in constant time: both sides are hashed first, so lengths leak nothing either. */
-export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-/** Compares a presented secret with a stored hash in constant time. */
+/** Compares a presented secret with a stored hash in constant time (hashing first, so lengths leak nothing). */
 export function matchesHash(presented: string, storedHashHex: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
+  const a = hash('sha256', presented, 'buffer');
   const b = Buffer.from(storedHashHex, 'hex');
   return b.length === a.length && timingSafeEqual(a, b);
 }

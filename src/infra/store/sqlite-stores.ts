@@ -1,6 +1,7 @@
 // createSqliteStores: every core storage port over one database, writes sharing one batcher.
 import type { CoreDeps } from '../../core/index.js';
 import { createApprovalStore } from './approval-store.js';
+import { cacheCredentialStore, cacheSessionStore } from './cached-stores.js';
 import { createCredentialStore } from './credential-store.js';
 import type { Db } from './db.js';
 import { SqliteJournalStore } from './journal-store.js';
@@ -8,13 +9,17 @@ import { createRunStore } from './run-store.js';
 import { createSessionStore } from './session-store.js';
 import type { WriteBatcher } from './write-batcher.js';
 
-/** The stores `createCore` needs; journal, run and tape writes commit in order through `batcher`. */
+/**
+ * The stores `createCore` needs; journal, run and tape writes commit in order through `batcher`.
+ * Session pages and credentials are cached in memory (cached-stores.ts): this process must be the
+ * database's only writer.
+ */
 export function createSqliteStores(db: Db, batcher: WriteBatcher): CoreDeps['stores'] {
   return {
     journal: new SqliteJournalStore(db, { batcher }),
-    sessions: createSessionStore(db),
+    sessions: cacheSessionStore(createSessionStore(db)),
     runs: createRunStore(db, batcher),
     approvals: createApprovalStore(db),
-    credentials: createCredentialStore(db),
+    credentials: cacheCredentialStore(createCredentialStore(db)),
   };
 }

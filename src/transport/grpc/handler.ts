@@ -31,19 +31,11 @@ interface RouteMetrics {
 }
 
 function routeMetrics(core: Core, route: string, kind: string): RouteMetrics {
-  const seconds = core.metrics.requestSeconds.labels('grpc', route);
-  const counters = new Map<Status, { inc(): void }>();
   const streams = core.metrics.openStreams.labels('grpc', kind);
   return {
     open: () => streams.inc(),
     done(code, startedMs, streaming) {
-      let counter = counters.get(code);
-      if (!counter) {
-        counter = core.metrics.requests.labels('grpc', route, statusName(code));
-        counters.set(code, counter);
-      }
-      counter.inc();
-      seconds.observe((performance.now() - startedMs) / 1000);
+      core.metrics.recordRequest('grpc', route, statusName(code), (performance.now() - startedMs) / 1000);
       if (streaming) streams.dec();
     },
   };

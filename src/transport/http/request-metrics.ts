@@ -6,7 +6,6 @@ import type { Metrics } from '../../core/metrics.js';
 export function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ transport: 'http', route, code: String(reply.statusCode) });
-    metrics.requestSeconds.observe({ transport: 'http', route }, reply.elapsedTime / 1000);
+    metrics.recordRequest('http', route, String(reply.statusCode), reply.elapsedTime / 1000);
   });
 }

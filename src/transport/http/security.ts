@@ -12,11 +12,8 @@ export interface SecurityOptions {
   metrics: Metrics;
 }
 
-/** Content-Security-Policy of API responses: nothing may load, nothing may frame them. */
+/** Content-Security-Policy of every response (the port serves no pages): nothing may load, nothing may frame them. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-/** Content-Security-Policy of HTML pages (the console): same-origin resources only, no inline script. */
-export const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -87,10 +84,5 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         throw error;
       }
     }
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
-    return payload;
   });
 }

@@ -69,6 +69,10 @@ export function fastifyOptions(options: Pick<HttpServerOptions, 'logger' | 'body
 export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const { core } = deps;
   app.removeContentTypeParser('text/plain');
+  // Response schemas document the wire shape (OpenAPI); the routes' *ToWire functions decide the fields.
+  // JSON.stringify serialises: measured faster than the compiled stringifier on our string-heavy
+  // documents (nullable fields made it call a validator per field).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   decorateAuth(app);
   registerErrorHandlers(app);
   registerSecurity(app, { tls: deps.tls, rateLimitPerSecond: deps.settings.rateLimitPerSecond, allowedOrigins: deps.settings.allowedOrigins, metrics: core.metrics });

@@ -31,7 +31,7 @@ export const ListSessionsQuery = Type.Object(
 
 const nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** A chat session on the wire (also the response schema, so Fastify serialises it with a compiled stringifier). */
+/** A chat session on the wire (the list route's documented response; `sessionToWire` builds it). */
 export const SessionWire = Type.Object({
   session_id: Type.String(),
   session_key: Type.String(),

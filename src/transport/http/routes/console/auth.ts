@@ -33,9 +33,9 @@ export async function consoleAuthRoutes(parent: FastifyInstance, deps: ApiDeps):
     }
     core.consoleSessions.clearFailedLogins(key);
     const login = await core.consoleSessions.open(ctx);
-    const idleExpiresAt = core.consoleSessions.authenticate(login.sessionToken).ctx.expiresAtMs ?? login.session.expiresAtMs;
-    reply.header('set-cookie', sessionCookie(login.sessionToken, Math.floor((idleExpiresAt - Date.now()) / 1000), deps.tls));
-    return reply.code(200).send({ session: consoleSessionToWire(login.session, idleExpiresAt), csrf_token: login.csrfToken });
+    const opened = core.consoleSessions.authenticate(login.sessionToken);
+    reply.header('set-cookie', sessionCookie(login.sessionToken, Math.floor(opened.remainingMs / 1000), deps.tls));
+    return reply.code(200).send({ session: consoleSessionToWire(login.session, opened.ctx.expiresAtMs ?? login.session.expiresAtMs), csrf_token: login.csrfToken });
   });
 
   app.get('/auth/session', async (request) => {

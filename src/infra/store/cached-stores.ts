@@ -1,0 +1,110 @@
+// Write-through read caches over the session and credential stores, for the reads every request makes.
+//
+// Correct because the daemon is the only writer (the state directory lock) and every write to these
+// tables goes through the same store object, synchronously: each write updates or drops what it
+// touches before it returns. Cached records are frozen, so no caller can change them in place.
+import type { ConsoleSessionRecord, CredentialRecord, CredentialStore } from '../../core/auth/store.js';
+import type { SessionListFilter, SessionRecord, SessionStore } from '../../core/sessions/store.js';
+import { ReadCache } from './read-cache.js';
+
+/** Entries kept per cache: a few hundred live credentials or owners is a busy daemon. */
+const CAPACITY = 1024;
+
+/** Session pages by filter; every session write drops them all (writes are rare next to console polling). */
+export function cacheSessionStore(inner: SessionStore): SessionStore {
+  const pages = new ReadCache<string, readonly SessionRecord[]>(CAPACITY);
+  const written = <A extends unknown[]>(write: (...args: A) => void) => (...args: A) => {
+    try {
+      write(...args);
+    } finally {
+      pages.clear();
+    }
+  };
+  return {
+    ...inner,
+    listSessions: (filter: SessionListFilter) => {
+      const key = pageKey(filter);
+      let page = pages.get(key);
+      if (!page) {
+        page = Object.freeze(inner.listSessions(filter).map((session) => Object.freeze(session)));
+        pages.set(key, page);
+      }
+      return page as SessionRecord[];
+    },
+    insertSession: written(inner.insertSession),
+    archiveSession: written(inner.archiveSession),
+    touchSession: written(inner.touchSession),
+  };
+}
+
+function pageKey(filter: SessionListFilter): string {
+  const owner = filter.owner ? [filter.owner.principal, filter.owner.deviceId, filter.owner.channel] : null;
+  return JSON.stringify([owner, filter.afterSessionId ?? null, filter.includeArchived, filter.limit]);
+}
+
+/**
+ * Credentials by token id and console sessions by token hash (found ones only: an unknown token always
+ * reaches the database). Revoking drops every cached credential, because a revocation also revokes the
+ * tokens minted from the revoked one.
+ */
+export function cacheCredentialStore(inner: CredentialStore): CredentialStore {
+  const credentials = new ReadCache<string, CredentialRecord>(CAPACITY);
+  const consoleSessions = new ReadCache<string, ConsoleSessionRecord>(CAPACITY);
+  const consoleHashes = new Map<string, string>();
+  const forgetConsole = (sessionId: string) => {
+    const hash = consoleHashes.get(sessionId);
+    if (hash !== undefined) consoleSessions.delete(hash);
+    consoleHashes.delete(sessionId);
+  };
+  return {
+    ...inner,
+    getCredential: (tokenId) => {
+      const cached = credentials.get(tokenId);
+      if (cached) return cached;
+      const record = inner.getCredential(tokenId);
+      if (!record) return undefined;
+      const frozen = freezeCredential(record);
+      credentials.set(tokenId, frozen);
+      return frozen;
+    },
+    revokeCredential: (tokenId, atMs) => {
+      try {
+        return inner.revokeCredential(tokenId, atMs);
+      } finally {
+        credentials.clear();
+      }
+    },
+    touchCredential: (tokenId, atMs) => {
+      credentials.delete(tokenId);
+      inner.touchCredential(tokenId, atMs);
+    },
+    getConsoleSessionByTokenHash: (tokenHash) => {
+      const cached = consoleSessions.get(tokenHash);
+      if (cached) return cached;
+      const record = inner.getConsoleSessionByTokenHash(tokenHash);
+      if (!record) return undefined;
+      // The index may name hashes the cache has since evicted; it is only dropped together with the cache.
+      if (consoleHashes.size >= 4 * CAPACITY) {
+        consoleHashes.clear();
+        consoleSessions.clear();
+      }
+      consoleHashes.set(record.sessionId, tokenHash);
+      const frozen = Object.freeze(record);
+      consoleSessions.set(tokenHash, frozen);
+      return frozen;
+    },
+    touchConsoleSession: (sessionId, atMs) => {
+      forgetConsole(sessionId);
+      inner.touchConsoleSession(sessionId, atMs);
+    },
+    revokeConsoleSession: (sessionId, atMs) => {
+      forgetConsole(sessionId);
+      inner.revokeConsoleSession(sessionId, atMs);
+    },
+  };
+}
+
+function freezeCredential(record: CredentialRecord): CredentialRecord {
+  Object.freeze(record.scopes);
+  return Object.freeze(record);
+}

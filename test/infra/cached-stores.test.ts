@@ -1,0 +1,149 @@
+// The write-through read caches over the SQLite session and credential stores: every write is seen by the next read.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ConsoleSessionRecord, CredentialRecord } from '../../src/core/auth/store.js';
+import type { CoreDeps } from '../../src/core/index.js';
+import { newId } from '../../src/core/ids.js';
+import type { SessionRecord } from '../../src/core/sessions/store.js';
+import { type Db, openDb } from '../../src/infra/store/db.js';
+import { ReadCache } from '../../src/infra/store/read-cache.js';
+import { createSqliteStores } from '../../src/infra/store/sqlite-stores.js';
+import { WriteBatcher } from '../../src/infra/store/write-batcher.js';
+
+const OWNER = { principal: 'user:cache', deviceId: newId(), channel: null };
+
+function session(label: string): SessionRecord {
+  const sessionId = newId();
+  return { sessionId, sessionKey: `session:${sessionId}`, label, ...OWNER, createdAtMs: 1, updatedAtMs: 1, archivedAtMs: null, lastRunId: null };
+}
+
+function credential(parentId: string | null): CredentialRecord {
+  return {
+    tokenId: newId(),
+    kind: parentId ? 'session' : 'api',
+    name: 'cache test',
+    secretHash: 'a'.repeat(64),
+    principal: 'user:cache',
+    deviceId: null,
+    channel: null,
+    scopes: ['runs.read'],
+    createdBy: 'admin:test',
+    parentId,
+    createdAtMs: 1,
+    expiresAtMs: null,
+    revokedAtMs: null,
+    lastUsedMs: null,
+  };
+}
+
+describe('cached stores', () => {
+  let dir: string;
+  let db: Db;
+  let batcher: WriteBatcher;
+  let stores: CoreDeps['stores'];
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'palyra-cache-'));
+    db = openDb(join(dir, 'palyra.sqlite3'));
+    batcher = new WriteBatcher(db);
+    stores = createSqliteStores(db, batcher);
+  });
+  after(() => {
+    batcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a session page reflects every insert, touch and archive made after it was cached', () => {
+    const filter = { owner: OWNER, includeArchived: false, limit: 10 };
+    const first = session('first');
+    stores.sessions.insertSession(first);
+    assert.deepEqual(stores.sessions.listSessions(filter).map((s) => s.label), ['first']);
+    assert.strictEqual(stores.sessions.listSessions(filter), stores.sessions.listSessions(filter), 'the second read is served from the cache');
+
+    const second = session('second');
+    stores.sessions.insertSession(second);
+    assert.deepEqual(stores.sessions.listSessions(filter).map((s) => s.label), ['first', 'second']);
+
+    const runId = newId();
+    stores.sessions.touchSession(first.sessionId, runId, 50);
+    assert.equal(stores.sessions.listSessions(filter)[0]?.lastRunId, runId);
+
+    stores.sessions.archiveSession(second.sessionId, `archived:${second.sessionId}`, 60);
+    assert.deepEqual(stores.sessions.listSessions(filter).map((s) => s.label), ['first']);
+    assert.deepEqual(stores.sessions.listSessions({ ...filter, includeArchived: true }).map((s) => s.label), ['first', 'second']);
+  });
+
+  test('cached session records are frozen: a caller cannot change what the next caller reads', () => {
+    const [cached] = stores.sessions.listSessions({ owner: OWNER, includeArchived: false, limit: 1 });
+    assert.ok(cached);
+    assert.throws(() => {
+      (cached as { label: string | null }).label = 'changed';
+    }, TypeError);
+  });
+
+  test('revoking a token also shows its children revoked on the next read (the whole credential cache drops)', () => {
+    const parent = credential(null);
+    const child = credential(parent.tokenId);
+    stores.credentials.insertCredential(parent);
+    stores.credentials.insertCredential(child);
+    assert.equal(stores.credentials.getCredential(child.tokenId)?.revokedAtMs, null);
+    assert.equal(stores.credentials.revokeCredential(parent.tokenId, 99), 2);
+    assert.equal(stores.credentials.getCredential(parent.tokenId)?.revokedAtMs, 99);
+    assert.equal(stores.credentials.getCredential(child.tokenId)?.revokedAtMs, 99);
+    assert.ok(Object.isFrozen(stores.credentials.getCredential(child.tokenId)?.scopes));
+  });
+
+  test('touching a token is seen by the next read; an unknown token is looked up every time, never cached', () => {
+    const token = credential(null);
+    stores.credentials.insertCredential(token);
+    assert.equal(stores.credentials.getCredential(token.tokenId)?.lastUsedMs, null);
+    stores.credentials.touchCredential(token.tokenId, 1234);
+    assert.equal(stores.credentials.getCredential(token.tokenId)?.lastUsedMs, 1234);
+
+    const later = credential(null);
+    assert.equal(stores.credentials.getCredential(later.tokenId), undefined);
+    stores.credentials.insertCredential(later);
+    assert.equal(stores.credentials.getCredential(later.tokenId)?.tokenId, later.tokenId);
+  });
+
+  test('a console session read after touch or revoke shows the new last-seen time and the revocation', () => {
+    const record: ConsoleSessionRecord = {
+      sessionId: newId(),
+      tokenHash: 'b'.repeat(64),
+      csrfHash: 'c'.repeat(64),
+      ...OWNER,
+      createdAtMs: 10,
+      lastSeenMs: 10,
+      expiresAtMs: 10_000,
+      revokedAtMs: null,
+    };
+    stores.credentials.insertConsoleSession(record);
+    assert.equal(stores.credentials.getConsoleSessionByTokenHash(record.tokenHash)?.lastSeenMs, 10);
+    stores.credentials.touchConsoleSession(record.sessionId, 20);
+    assert.equal(stores.credentials.getConsoleSessionByTokenHash(record.tokenHash)?.lastSeenMs, 20);
+    stores.credentials.revokeConsoleSession(record.sessionId, 30);
+    assert.equal(stores.credentials.getConsoleSessionByTokenHash(record.tokenHash)?.revokedAtMs, 30);
+  });
+});
+
+describe('ReadCache', () => {
+  test('holds at most its capacity; the entry cached first is dropped first; delete and clear empty it', () => {
+    const cache = new ReadCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('a', 10);
+    assert.equal(cache.size, 2, 'replacing a key does not evict');
+    cache.set('c', 3);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('a'), undefined);
+    assert.equal(cache.get('b'), 2);
+    assert.equal(cache.get('c'), 3);
+    cache.delete('b');
+    assert.equal(cache.get('b'), undefined);
+    cache.clear();
+    assert.equal(cache.size, 0);
+  });
+});
