@@ -132,6 +132,94 @@ describe('journal verification', () => {
   });
 });
 
+describe('incremental verification (the console audit page)', () => {
+  /** A journal over a copy of the original, with a count of the rows each verify reads. */
+  function countingJournal() {
+    copies += 1;
+    const path = join(dir, `incremental-${copies}.sqlite3`);
+    copyFileSync(original, path);
+    const db = openDb(path);
+    const store = new SqliteJournalStore(db);
+    let rowsRead = 0;
+    const counted = Object.create(store) as SqliteJournalStore;
+    counted.page = (afterSeq: number, limit: number) => {
+      const rows = store.page(afterSeq, limit);
+      rowsRead += rows.length;
+      return rows;
+    };
+    const journal = new Journal(counted);
+    const append = (index: number) => journal.append({ kind: 'test.event', actor: 'agent', principal: 'user:ana', deviceId: SYSTEM_DEVICE_ID, payload: { index } });
+    return {
+      db,
+      journal,
+      append,
+      async verify(full = false) {
+        rowsRead = 0;
+        const verdict = await journal.verify({ full });
+        return { verdict, rowsRead };
+      },
+    };
+  }
+
+  test('a second verify reads only the confirmed last row and the rows appended since; full reads them all', async () => {
+    const subject = countingJournal();
+    try {
+      const first = await subject.verify();
+      assert.equal(first.verdict.ok && first.verdict.count, ROWS);
+      assert.equal(first.rowsRead, ROWS);
+      for (let index = 1; index <= 5; index += 1) await subject.append(100 + index);
+      const second = await subject.verify();
+      assert.equal(second.verdict.ok && second.verdict.count, ROWS + 5);
+      assert.equal(second.rowsRead, 1 + 5, 'the checkpoint row, then the new rows');
+      const full = await subject.verify(true);
+      assert.deepEqual(full.verdict, second.verdict);
+      assert.equal(full.rowsRead, ROWS + 5);
+    } finally {
+      subject.db.close();
+    }
+  });
+
+  test('a break after the verified prefix is found at its seq, with the intact count', async () => {
+    const subject = countingJournal();
+    try {
+      await subject.verify();
+      await subject.append(11);
+      await subject.append(12);
+      subject.db.exec('DROP TRIGGER journal_events_no_update;');
+      subject.db.prepare(`UPDATE journal_events SET payload_json = '{"index":1200}' WHERE seq = 12`).run();
+      const { verdict } = await subject.verify();
+      assert.deepEqual(verdict, { ok: false, count: 11, brokenAtSeq: 12, reason: 'hash does not match the row contents' });
+    } finally {
+      subject.db.close();
+    }
+  });
+
+  test('the verified prefix changed behind the daemon: its last row → found by the next verify; an earlier row → found by a full verify', async () => {
+    const subject = countingJournal();
+    try {
+      await subject.verify();
+      subject.db.exec('DROP TRIGGER journal_events_no_update;');
+      subject.db.prepare(`UPDATE journal_events SET payload_json = '{"index":300}' WHERE seq = 3`).run();
+      assert.equal((await subject.verify()).verdict.ok, true, 'an incremental verify trusts rows it already checked');
+      assert.deepEqual((await subject.verify(true)).verdict, { ok: false, count: 2, brokenAtSeq: 3, reason: 'hash does not match the row contents' });
+
+      const fresh = countingJournal();
+      try {
+        await fresh.verify();
+        fresh.db.exec('DROP TRIGGER journal_events_no_update;');
+        fresh.db.prepare(`UPDATE journal_events SET payload_json = '{"index":1000}' WHERE seq = ${ROWS}`).run();
+        const { verdict, rowsRead } = await fresh.verify();
+        assert.deepEqual(verdict, { ok: false, count: ROWS - 1, brokenAtSeq: ROWS, reason: 'hash does not match the row contents' });
+        assert.equal(rowsRead, 1 + ROWS, 'the changed checkpoint row sends the walk back to the start');
+      } finally {
+        fresh.db.close();
+      }
+    } finally {
+      subject.db.close();
+    }
+  });
+});
+
 describe('verifyChain', () => {
   test('no rows → ok, count 0, head null', () => {
     assert.deepEqual(verifyChain([]), { ok: true, count: 0, head: null });

@@ -44,8 +44,9 @@ export class AuditLog {
     return this.journal.page(afterSeq, limit);
   }
 
-  verify(ctx: CallContext): Promise<ChainVerdict> {
+  /** See Journal.verify: `full` re-walks from the first row, otherwise from the last verified prefix. */
+  verify(ctx: CallContext, options: { full?: boolean } = {}): Promise<ChainVerdict> {
     this.authorizer.authorize(ctx, 'journal.read');
-    return this.journal.verify();
+    return this.journal.verify(options);
   }
 }

@@ -28,6 +28,13 @@ export function rowHash(row: JournalEventFields & { prevHash: string | null }): 
   return chainHash(row.prevHash, chainBody(row));
 }
 
+/** A verified prefix of the chain: `count` rows, the last one `seq` with `hash`. */
+export interface ChainCheckpoint {
+  seq: number;
+  hash: string;
+  count: number;
+}
+
 export type ChainVerdict =
   | { ok: true; count: number; head: string | null }
   | { ok: false; count: number; brokenAtSeq: number; reason: string };
@@ -39,10 +46,17 @@ export type ChainVerdict =
  * head (seq + hash) recorded elsewhere.
  */
 export class ChainVerifier {
-  private count = 0;
-  private lastSeq = 0;
-  private lastHash: string | null = null;
+  private count: number;
+  private lastSeq: number;
+  private lastHash: string | null;
   private broken: { brokenAtSeq: number; reason: string } | null = null;
+
+  /** Starts at the beginning, or after an already verified prefix (`count` rows ending at `seq`/`hash`). */
+  constructor(start: ChainCheckpoint | null = null) {
+    this.count = start?.count ?? 0;
+    this.lastSeq = start?.seq ?? 0;
+    this.lastHash = start?.hash ?? null;
+  }
 
   /** Checks the next row; returns false once the chain is broken (later rows are ignored). */
   push(row: JournalRow): boolean {
@@ -61,6 +75,11 @@ export class ChainVerifier {
   /** The seq of the last intact row (0 before any). */
   get afterSeq(): number {
     return this.lastSeq;
+  }
+
+  /** The intact prefix walked so far, while the chain is unbroken and not empty. */
+  checkpoint(): ChainCheckpoint | null {
+    return this.broken || this.lastHash === null ? null : { seq: this.lastSeq, hash: this.lastHash, count: this.count };
   }
 
   verdict(): ChainVerdict {

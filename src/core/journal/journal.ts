@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isValidPrincipal } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId } from '../ids.js';
-import { chainBody, chainHash, ChainVerifier, type ChainVerdict } from './hash-chain.js';
+import { chainBody, chainHash, type ChainCheckpoint, ChainVerifier, type ChainVerdict, rowHash } from './hash-chain.js';
 import { redactPayload, redactRawPayload, type RedactedPayload } from './redact.js';
 import {
   JOURNAL_ACTORS,
@@ -63,6 +63,8 @@ const ACTORS = new Set<string>(JOURNAL_ACTORS);
 export class Journal {
   private readonly maxPayloadBytes: number;
   private readonly now: () => number;
+  /** The longest prefix a verify in this process found intact. */
+  private verified: ChainCheckpoint | null = null;
 
   constructor(
     private readonly store: JournalStore,
@@ -101,19 +103,45 @@ export class Journal {
   }
 
   /**
-   * Re-checks every link and hash, a page at a time, yielding to the event loop between pages so
-   * appends continue meanwhile (they extend the walk).
+   * Checks the links and hashes, a page at a time, yielding to the event loop between pages so
+   * appends continue meanwhile (they extend the walk). `full` walks from the first row; otherwise
+   * the walk resumes after the prefix an earlier verify in this process found intact, once that
+   * prefix's last row is confirmed unchanged (the store refuses updates and deletes, so the prefix
+   * can only change behind the daemon's back; `full` is what catches that).
    */
-  async verify(): Promise<ChainVerdict> {
-    const verifier = new ChainVerifier();
+  async verify(options: { full?: boolean } = {}): Promise<ChainVerdict> {
+    const start = options.full ? null : this.confirmedCheckpoint();
+    const verifier = new ChainVerifier(start);
+    let verdict: ChainVerdict;
     for (;;) {
       const rows = this.store.page(verifier.afterSeq, VERIFY_PAGE);
+      let intact = true;
       for (const row of rows) {
-        if (!verifier.push(row)) return verifier.verdict();
+        if (!verifier.push(row)) {
+          intact = false;
+          break;
+        }
       }
-      if (rows.length < VERIFY_PAGE) return verifier.verdict();
+      if (!intact || rows.length < VERIFY_PAGE) {
+        verdict = verifier.verdict();
+        break;
+      }
       await yieldToLoop();
     }
+    const reached = verifier.checkpoint();
+    if (verdict.ok && reached && reached.count > (this.verified?.count ?? 0)) this.verified = reached;
+    if (!verdict.ok) this.verified = null;
+    return verdict;
+  }
+
+  /** The remembered intact prefix, if its last row still reads back with the same seq and hash. */
+  private confirmedCheckpoint(): ChainCheckpoint | null {
+    const checkpoint = this.verified;
+    if (!checkpoint) return null;
+    const [row] = this.store.page(checkpoint.seq - 1, 1);
+    if (row && row.seq === checkpoint.seq && row.hash === checkpoint.hash && rowHash(row) === row.hash) return checkpoint;
+    this.verified = null;
+    return null;
   }
 
   /** The newest event's seq and hash (null when empty): record it elsewhere to detect truncation. */
