@@ -1,6 +1,6 @@
 // Call metadata → CallContext: the one place the gRPC transport extracts credentials; the core decides.
 import type { Metadata } from '@grpc/grpc-js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext, SignalSource } from '../../core/context.js';
 import type { Core } from '../../core/index.js';
 
 function first(metadata: Metadata, key: string): string | undefined {
@@ -20,7 +20,7 @@ export function bearerFromMetadata(metadata: Metadata): string | undefined {
  * Authenticates a call from `authorization`, `x-palyra-principal`, `x-palyra-device-id` and
  * `x-palyra-channel`. @throws CoreError `unauthenticated`, `permission_denied`, `invalid_argument`.
  */
-export function authenticateCall(core: Core, metadata: Metadata, signal: AbortSignal): CallContext {
+export function authenticateCall(core: Core, metadata: Metadata, signal: SignalSource): CallContext {
   return core.auth.authenticate({
     bearer: bearerFromMetadata(metadata),
     principal: first(metadata, 'x-palyra-principal'),

@@ -46,10 +46,28 @@ function checkSize<Req>(message: Req | OversizeMessage): Req {
   return message;
 }
 
+const cancelledByClient = () => new CoreError('cancelled', 'the client cancelled the call');
+
 function callSignal(call: NodeJS.EventEmitter): AbortController {
   const controller = new AbortController();
-  call.once('cancelled', () => controller.abort(new CoreError('cancelled', 'the client cancelled the call')));
+  call.once('cancelled', () => controller.abort(cancelledByClient()));
   return controller;
+}
+
+/** A unary call's cancel signal, made on first use (see SignalSource): most unary methods never look. */
+function lazyCallSignal(call: NodeJS.EventEmitter): () => AbortSignal {
+  const state: { controller?: AbortController; cancelled: boolean } = { cancelled: false };
+  call.once('cancelled', () => {
+    state.cancelled = true;
+    state.controller?.abort(cancelledByClient());
+  });
+  return () => {
+    if (!state.controller) {
+      state.controller = new AbortController();
+      if (state.cancelled) state.controller.abort(cancelledByClient());
+    }
+    return state.controller.signal;
+  };
 }
 
 function sendFor<Res>(call: grpc.ServerWritableStream<unknown, Res> | grpc.ServerDuplexStream<unknown, Res>, signal: AbortSignal): Send<Res> {
@@ -68,7 +86,7 @@ export function unary<Req, Res>(
   const metrics = routeMetrics(deps.core, route, 'unary');
   return (call, callback) => {
     const startedMs = performance.now();
-    const controller = callSignal(call);
+    const signal = lazyCallSignal(call);
     let requestId: string | undefined;
     const succeed = (response: Res) => {
       metrics.done(Status.OK, startedMs, false);
@@ -82,7 +100,7 @@ export function unary<Req, Res>(
     // Synchronous implementations answer in the same tick; only real async work waits for a promise.
     try {
       const request = checkSize(call.request);
-      const ctx = authenticateCall(deps.core, call.metadata, controller.signal);
+      const ctx = authenticateCall(deps.core, call.metadata, signal);
       requestId = ctx.requestId;
       const result = impl(request, ctx);
       if (result instanceof Promise) result.then(succeed, fail);
