@@ -93,9 +93,17 @@ export class StreamTracker {
 
 export const SSE_HEARTBEAT = ': keep-alive\n\n';
 
+// Live events reach every watcher as the same object: the frame is built once, not once per subscriber.
+const frames = new WeakMap<RunEvent, string>();
+
 /** One SSE frame per run event: `id` is the seq, so `Last-Event-ID` resumes exactly after it. */
 export function sseFrame(event: RunEvent): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventToWire(event))}\n\n`;
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventToWire(event))}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
 }
 
 /** NDJSON lines: one JSON object each. */
