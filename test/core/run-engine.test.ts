@@ -215,3 +215,29 @@ describe('run engine', () => {
     assert.equal(verdict.ok, true);
   });
 });
+
+describe('per-principal run limit under simultaneous starts', () => {
+  test('8 starts at once with a limit of 3 → exactly 3 accepted and 5 resource_exhausted; a slot freed admits the next', async () => {
+    const fx = createCoreFixture({ limits: { maxConcurrentPerPrincipal: 3 } });
+    try {
+      const ctx = fx.user('burst');
+      // Each start creates its own session, so each awaits a journal commit before the run exists.
+      const starts = await Promise.allSettled(Array.from({ length: 8 }, () => fx.core.runs.start(ctx, { prompt: '@slow 50\n@tokens 100' })));
+      const accepted = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+      const refused = starts.flatMap((start) => (start.status === 'rejected' ? [start.reason as CoreError] : []));
+      assert.equal(accepted.length, 3);
+      assert.equal(refused.length, 5);
+      for (const error of refused) assert.equal(error.code, 'resource_exhausted');
+      assert.equal((await fx.core.runs.start(fx.user('someone-else'), { prompt: 'hi', closeAfterPrompt: true }).then((h) => h.finished)).record.state, 'done', 'other principals are not affected');
+
+      await fx.core.runs.cancel(ctx, accepted[0]?.runId ?? '', 'make room');
+      await accepted[0]?.finished;
+      const next = await fx.core.runs.start(ctx, { prompt: 'hi', closeAfterPrompt: true });
+      assert.equal((await next.finished).record.state, 'done');
+      for (const handle of accepted.slice(1)) await fx.core.runs.cancel(ctx, handle.runId, 'done testing');
+      await Promise.all(accepted.map((handle) => handle.finished));
+    } finally {
+      await fx.close();
+    }
+  });
+});

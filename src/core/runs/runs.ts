@@ -41,6 +41,8 @@ export interface RunServiceDeps extends AgentLoopDeps {
 export class RunService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly finishing = new Set<Promise<unknown>>();
+  /** Starts of each principal that hold a concurrent-run slot while they await their session. */
+  private readonly starting = new Map<string, number>();
   private accepting = true;
 
   constructor(private readonly deps: RunServiceDeps) {}
@@ -57,18 +59,22 @@ export class RunService {
     const runId = input.runId ? requireCanonicalId(input.runId, 'run_id') : newId();
     this.checkPrompt(input.prompt);
     if (this.active.has(runId) || this.deps.store.getRun(runId)) throw new CoreError('already_exists', `run already exists: ${runId}`);
-    const running = [...this.active.values()].filter((run) => run.owner.principal === ctx.principal).length;
-    if (running >= this.deps.limits.maxConcurrentPerPrincipal) {
-      throw new CoreError('resource_exhausted', `too many concurrent runs for ${ctx.principal} (limit ${this.deps.limits.maxConcurrentPerPrincipal}); wait for one to finish`);
+    const releaseSlot = this.reserveSlot(ctx.principal);
+    let session;
+    try {
+      ({ session } = await this.deps.sessions.resolve(ctx, {
+        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+        ...(input.sessionKey ? { sessionKey: input.sessionKey } : {}),
+        ...(input.sessionLabel ? { label: input.sessionLabel } : {}),
+        ...(input.requireExistingSession ? { requireExisting: true } : {}),
+        ...(input.resetSession ? { reset: true } : {}),
+      }));
+      if (this.active.has(runId)) throw new CoreError('already_exists', `run already exists: ${runId}`);
+    } finally {
+      // The reservation ends in the same synchronous step that makes the run active (below): no start
+      // awaiting its session in between can count a slot twice or miss one.
+      releaseSlot();
     }
-    const { session } = await this.deps.sessions.resolve(ctx, {
-      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
-      ...(input.sessionKey ? { sessionKey: input.sessionKey } : {}),
-      ...(input.sessionLabel ? { label: input.sessionLabel } : {}),
-      ...(input.requireExistingSession ? { requireExisting: true } : {}),
-      ...(input.resetSession ? { reset: true } : {}),
-    });
-    if (this.active.has(runId)) throw new CoreError('already_exists', `run already exists: ${runId}`);
     const owner = ownerOf(ctx);
     const run = new ActiveRun(runId, session.sessionId, owner, (type, payload) => this.deps.tape.append(runId, type, payload));
     this.active.set(runId, run);
@@ -104,6 +110,23 @@ export class RunService {
     this.finishing.add(finished);
     void finished.finally(() => this.finishing.delete(finished));
     return this.handle(run, finished);
+  }
+
+  /**
+   * Holds one of `principal`'s concurrent-run slots while a start awaits its session; returns the release.
+   * @throws `resource_exhausted` when active runs plus starts in progress reach the limit.
+   */
+  private reserveSlot(principal: string): () => void {
+    const limit = this.deps.limits.maxConcurrentPerPrincipal;
+    let used = this.starting.get(principal) ?? 0;
+    for (const run of this.active.values()) if (run.owner.principal === principal) used += 1;
+    if (used >= limit) throw new CoreError('resource_exhausted', `too many concurrent runs for ${principal} (limit ${limit}); wait for one to finish`);
+    this.starting.set(principal, (this.starting.get(principal) ?? 0) + 1);
+    return () => {
+      const left = (this.starting.get(principal) ?? 1) - 1;
+      if (left > 0) this.starting.set(principal, left);
+      else this.starting.delete(principal);
+    };
   }
 
   /** @throws `not_found` (also for another owner's run), `invalid_argument`. */
