@@ -52,6 +52,44 @@ describe('GatewayService sessions, runs and journal', () => {
     assert.deepEqual(all.sessions.map((session) => session.sessionKey), ['bob-1']);
   });
 
+  test('ListSessions q and ListRuns states filter in the query: every page is full until the last, the cursor never skips a match', async () => {
+    const carol = { token: (await call(c.auth, c.auth.createApiToken, { v: 1, name: 'carol', principal: 'user:carol', scopes: ['*'], ttlSeconds: 0 }, admin)).token, deviceId: newId() };
+    for (const key of ['Match-1', 'other-1', 'other-2', 'match-2', 'other-3', 'MATCH-3']) await resolve(carol, `carol-${key}`);
+    const pages: string[][] = [];
+    let cursor = '';
+    do {
+      const response = await call(c.gateway, c.gateway.listSessions, { v: 1, afterSessionKey: cursor, limit: 1, includeArchived: false, q: ' match ' }, carol);
+      pages.push(response.sessions.map((session) => session.sessionKey));
+      cursor = response.nextAfterSessionKey;
+    } while (cursor !== '' && pages.length < 10);
+    assert.deepEqual(pages.flat(), ['carol-Match-1', 'carol-match-2', 'carol-MATCH-3']);
+    assert.ok(pages.slice(0, -1).every((page) => page.length === 1), `no short page before the last: ${JSON.stringify(pages)}`);
+
+    const runIds: { done: string[]; failed: string[] } = { done: [], failed: [] };
+    for (const prompt of ['one', '@fail boom', 'two', '@fail again', 'three']) {
+      const open = openRequest(prompt);
+      const stream = c.gateway.runStream(metadataFor(carol));
+      stream.write(open);
+      stream.end();
+      await collect(stream).catch(() => undefined);
+      (prompt.startsWith('@fail') ? runIds.failed : runIds.done).push(open.runId?.ulid ?? '');
+    }
+    const listed: string[] = [];
+    let afterRunId = '';
+    for (let page = 0; page < 10; page += 1) {
+      const response = await call(c.gateway, c.gateway.listRuns, { v: 1, sessionId: undefined, afterRunId, limit: 1, states: [3] }, carol);
+      listed.push(...response.runs.map((run) => run.runId?.ulid ?? ''));
+      if (response.nextAfterRunId === '') break;
+      assert.equal(response.runs.length, 1, 'a page with a next cursor is full');
+      afterRunId = response.nextAfterRunId;
+    }
+    assert.deepEqual(listed, runIds.done);
+    const failed = await call(c.gateway, c.gateway.listRuns, { v: 1, sessionId: undefined, afterRunId: '', limit: 10, states: [4, 0] }, carol);
+    assert.deepEqual(failed.runs.map((run) => run.runId?.ulid), runIds.failed);
+    const unknown = await callError(c.gateway, c.gateway.listRuns, { v: 1, sessionId: undefined, afterRunId: '', limit: 10, states: [42] }, carol);
+    assert.equal(unknown.code, status.INVALID_ARGUMENT);
+  });
+
   test('ResolveSession → created then found; another owner\'s key → PERMISSION_DENIED; CleanupSession archives and rotates the key', async () => {
     const created = await resolve(alice, 'alice-cleanup');
     assert.equal(created.created, true);

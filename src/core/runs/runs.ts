@@ -139,7 +139,8 @@ export class RunService {
     return record;
   }
 
-  list(ctx: CallContext, input: { sessionId?: string; afterRunId?: string; limit?: number }) {
+  /** The caller's runs (every owner's for admin), optionally of one session and in some states, keyset-paged by run id. */
+  list(ctx: CallContext, input: { sessionId?: string; states?: readonly RunState[]; afterRunId?: string; limit?: number }) {
     this.deps.authorizer.authorize(ctx, 'runs.read');
     if (input.sessionId) this.deps.sessions.get(ctx, input.sessionId);
     if (input.afterRunId && !isCanonicalId(input.afterRunId)) throw new CoreError('invalid_argument', 'after_run_id must be a canonical ULID');
@@ -148,6 +149,7 @@ export class RunService {
       // The same owner rule as `get`, so a listed run can always be opened.
       ...(isAdmin(ctx) ? {} : { owner: ownerOf(ctx) }),
       ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+      ...(input.states && input.states.length > 0 ? { states: input.states } : {}),
       ...(input.afterRunId ? { afterRunId: input.afterRunId } : {}),
       limit: limit + 1,
     });

@@ -46,6 +46,8 @@ export interface RunListFilter {
   /** Owner triple; undefined lists every owner's runs (admin). */
   owner?: { principal: string; deviceId: string; channel: string | null };
   sessionId?: string;
+  /** Only runs in one of these states (all states when absent or empty). */
+  states?: readonly RunState[];
   afterRunId?: string;
   limit: number;
 }

@@ -28,6 +28,8 @@ export interface ResolveSessionResult {
 
 export interface ListSessionsInput {
   afterSessionId?: string;
+  /** Text the session key or label contains, case-insensitively (for ASCII letters); at most 200 characters. */
+  query?: string;
   limit?: number;
   includeArchived?: boolean;
 }
@@ -128,9 +130,12 @@ export class SessionService {
     if (input.afterSessionId && !isCanonicalId(input.afterSessionId)) {
       throw new CoreError('invalid_argument', 'after_session_id must be a canonical ULID');
     }
+    const query = input.query?.trim().toLowerCase() ?? '';
+    if (query.length > 200) throw new CoreError('invalid_argument', 'the session search text must be at most 200 characters');
     const sessions = this.store.listSessions({
       ...(ctx.principal.startsWith('admin:') ? {} : { owner: ownerOf(ctx) }),
       ...(input.afterSessionId ? { afterSessionId: input.afterSessionId } : {}),
+      ...(query ? { query } : {}),
       includeArchived: input.includeArchived ?? false,
       limit: limit + 1,
     });

@@ -17,6 +17,8 @@ export interface SessionListFilter {
   /** Owner triple; undefined lists every owner's sessions (admin). */
   owner?: { principal: string; deviceId: string; channel: string | null };
   afterSessionId?: string;
+  /** Lower-case text the session key or label must contain (ASCII letters match either case). */
+  query?: string;
   includeArchived: boolean;
   limit: number;
 }

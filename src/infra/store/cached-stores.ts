@@ -39,7 +39,7 @@ export function cacheSessionStore(inner: SessionStore): SessionStore {
 
 function pageKey(filter: SessionListFilter): string {
   const owner = filter.owner ? [filter.owner.principal, filter.owner.deviceId, filter.owner.channel] : null;
-  return JSON.stringify([owner, filter.afterSessionId ?? null, filter.includeArchived, filter.limit]);
+  return JSON.stringify([owner, filter.afterSessionId ?? null, filter.query ?? null, filter.includeArchived, filter.limit]);
 }
 
 /**

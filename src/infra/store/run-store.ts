@@ -86,6 +86,11 @@ export function createRunStore(db: Db, batcher: WriteBatcher): RunStore {
         where.push('session_id = @sessionId');
         params.sessionId = filter.sessionId;
       }
+      if (filter.states && filter.states.length > 0) {
+        // State names come from the core's closed list, so they are bound, never spliced in.
+        where.push(`state IN (${filter.states.map((_, index) => `@state${index}`).join(', ')})`);
+        filter.states.forEach((state, index) => (params[`state${index}`] = state));
+      }
       if (filter.afterRunId) {
         where.push('run_id > @after');
         params.after = filter.afterRunId;

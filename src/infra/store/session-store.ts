@@ -41,9 +41,13 @@ export function createSessionStore(db: Db): SessionStore {
         where.push('session_id > @after');
         params.after = filter.afterSessionId;
       }
+      if (filter.query) {
+        where.push("(instr(lower(session_key), @query) > 0 OR instr(lower(coalesce(label, '')), @query) > 0)");
+        params.query = filter.query;
+      }
       if (!filter.includeArchived) where.push('archived_at_ms IS NULL');
       const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY session_id LIMIT @limit`;
-      // Eight filter combinations at most: prepare each once instead of on every list call (a hot path).
+      // Sixteen filter combinations at most: prepare each once instead of on every list call (a hot path).
       let statement = listStatements.get(sql);
       if (!statement) {
         statement = db.prepare<Record<string, unknown>, SessionRow>(sql);

@@ -38,6 +38,19 @@ export const RUN_STATES = {
   cancelled: RunState.RUN_STATE_CANCELLED,
 } as const satisfies Record<CoreRunState, RunState>;
 
+const CORE_RUN_STATES = new Map<RunState, CoreRunState>(Object.entries(RUN_STATES).map(([core, proto]) => [proto, core as CoreRunState]));
+
+/** A ListRuns state filter; UNSPECIFIED entries are ignored. @throws CoreError `invalid_argument` for unknown values. */
+export function runStatesFromProto(states: readonly RunState[]): CoreRunState[] {
+  return states
+    .filter((state) => state !== RunState.RUN_STATE_UNSPECIFIED)
+    .map((state) => {
+      const core = CORE_RUN_STATES.get(state);
+      if (!core) throw new CoreError('invalid_argument', `unknown run state ${state} in states`);
+      return core;
+    });
+}
+
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
 const bool = (value: unknown): boolean => value === true;

@@ -2,15 +2,11 @@
 import type { CallContext } from '../../../core/context.js';
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import {
-  type GatewayServiceServer,
-  GetHealthResponse,
-  RunState,
-} from '../../../gen/palyra/gateway/v1/gateway.js';
+import { type GatewayServiceServer, GetHealthResponse } from '../../../gen/palyra/gateway/v1/gateway.js';
 import { bidiStream, type HandlerDeps, publicUnary, serverStream, unary } from '../handler.js';
 import { checkVersion, optionalId, PROTOCOL_MAJOR, requiredId, toCanonicalId } from '../convert/ids.js';
 import { journalEventFromProto } from '../convert/journal.js';
-import { RUN_STATES, runEventToProto, runToProto } from '../convert/runs.js';
+import { runEventToProto, runStatesFromProto, runToProto } from '../convert/runs.js';
 import { sessionToProto } from '../convert/sessions.js';
 import { runStream } from './run-stream.js';
 
@@ -58,12 +54,11 @@ export function gatewayService(deps: HandlerDeps, info: HealthInfo): GatewayServ
       const sessionId = optionalId(request.sessionId, 'session_id');
       const page = core.runs.list(ctx, {
         ...(sessionId ? { sessionId } : {}),
+        states: runStatesFromProto(request.states),
         ...(request.afterRunId ? { afterRunId: request.afterRunId } : {}),
         limit: request.limit,
       });
-      const states = new Set(request.states.filter((state) => state !== RunState.RUN_STATE_UNSPECIFIED));
-      const runs = page.runs.filter((run) => states.size === 0 || states.has(RUN_STATES[run.state]));
-      return { v, runs: runs.map((run) => runToProto(run, core.runs.lastSeq(ctx, run.runId))), nextAfterRunId: page.nextAfterRunId ?? '' };
+      return { v, runs: page.runs.map((run) => runToProto(run, core.runs.lastSeq(ctx, run.runId))), nextAfterRunId: page.nextAfterRunId ?? '' };
     }),
 
     abortRun: unary(deps, route('AbortRun'), async (request, ctx) => {
@@ -77,14 +72,13 @@ export function gatewayService(deps: HandlerDeps, info: HealthInfo): GatewayServ
       // The cursor is opaque to clients; it is the last session id of the previous page.
       const page = core.sessions.list(ctx, {
         ...(request.afterSessionKey ? { afterSessionId: request.afterSessionKey } : {}),
+        ...(request.q ? { query: request.q } : {}),
         limit: request.limit,
         includeArchived: request.includeArchived,
       });
-      const q = request.q.trim().toLowerCase();
-      const sessions = q === '' ? page.sessions : page.sessions.filter((s) => s.sessionKey.toLowerCase().includes(q) || (s.label ?? '').toLowerCase().includes(q));
       return {
         v,
-        sessions: sessions.map((session) => sessionToProto(session, lastRunState(core, ctx, session.lastRunId))),
+        sessions: page.sessions.map((session) => sessionToProto(session, lastRunState(core, ctx, session.lastRunId))),
         nextAfterSessionKey: page.nextAfterSessionId ?? '',
       };
     }),

@@ -25,7 +25,13 @@ export const ResolveSessionBody = Type.Object(
 );
 
 export const ListSessionsQuery = Type.Object(
-  { after_session_id: Type.Optional(Ulid), include_archived: Type.Optional(Type.Boolean()), limit: limit(500, 100) },
+  {
+    after_session_id: Type.Optional(Ulid),
+    include_archived: Type.Optional(Type.Boolean()),
+    /** Text the session key or label contains (case-insensitive for ASCII letters). */
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: limit(500, 100),
+  },
   { additionalProperties: false },
 );
 

@@ -13,6 +13,7 @@ export async function consoleSessionRoutes(parent: FastifyInstance, core: Core):
     const page = core.sessions.list(request.ctx, {
       ...(query.after_session_id ? { afterSessionId: query.after_session_id } : {}),
       ...(query.include_archived !== undefined ? { includeArchived: query.include_archived } : {}),
+      ...(query.q ? { query: query.q } : {}),
       ...(query.limit ? { limit: query.limit } : {}),
     });
     return { sessions: page.sessions.map(sessionToWire), next_after_session_id: page.nextAfterSessionId };
