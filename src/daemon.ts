@@ -77,7 +77,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const nodeRpc = {
       ca,
       stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
-      pairing: { advertisedAddress: hostPort(advertisedHost(config.quic.host), config.quic.port) },
+      pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
     };
 
     const core = createCore({
@@ -139,7 +139,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       // Closed before the core shuts down, like the other listeners.
       cleanups.push(() => nodeRpcServer.close());
       listeners.quic = hostPort(config.quic.host, nodeRpcServer.port);
-      pairing.setAdvertisedAddress(hostPort(advertisedHost(config.quic.host), nodeRpcServer.port));
+      pairing.setAdvertisedAddress(advertisedAddress(config.quic, nodeRpcServer.port));
     }
 
     const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: listeners.quic ?? null, pid: process.pid, state_dir: config.stateDir };
@@ -182,9 +182,10 @@ function createModel(config: PalyraConfig): ModelProvider {
   });
 }
 
-// A wildcard bind is not an address a node can dial; until a configured advertised address exists, loopback.
-function advertisedHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+/** What join strings tell nodes to dial: `quic.advertise` (its port, or the bound one), else the bind address. */
+function advertisedAddress(quic: PalyraConfig['quic'], boundPort: number): string {
+  if (quic.advertise === undefined) return hostPort(quic.host, boundPort);
+  return /(^[^:[\]]+|\]):\d+$/.test(quic.advertise) ? quic.advertise : hostPort(quic.advertise.replace(/^\[(.*)\]$/, '$1'), boundPort);
 }
 
 function hostPort(host: string, port: number): string {

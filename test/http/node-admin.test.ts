@@ -189,3 +189,25 @@ describe('pairing and node routes (/console/v1)', () => {
     await errorOf(await session.request(`/nodes/${newId()}/revoke`, { method: 'POST', body: '{}' }), 404, 'not_found');
   });
 });
+
+describe('join strings carry quic.advertise', () => {
+  for (const [advertise, expected] of [
+    ['nodes.example.test:9999', () => 'nodes.example.test:9999'],
+    ['nodes.example.test', (port: number) => `nodes.example.test:${port}`],
+    ['[fd00::7]', (port: number) => `[fd00::7]:${port}`],
+  ] as const) {
+    test(`PALYRA_QUIC_ADVERTISE=${advertise} → the join string names ${expected(7444).replace('7444', '<bound port>')}`, async () => {
+      const advertised = await startDaemon({ env: { PALYRA_QUIC_ADVERTISE: advertise } });
+      try {
+        const response = await advertised.admin('/admin/v1/pairing/codes', { method: 'POST', body: '{}' });
+        assert.equal(response.status, 201);
+        const join = parseJoinString(((await response.json()) as CodeBody).join_string);
+        const boundPort = Number(/:(\d+)$/.exec(advertised.ready.quic ?? '')?.[1]);
+        assert.equal(join.address, expected(boundPort));
+      } finally {
+        await advertised.stop();
+        removeStateDir(advertised.stateDir);
+      }
+    });
+  }
+});

@@ -81,6 +81,15 @@ describe('loadConfig sources', () => {
     assert.deepEqual([config.http.host, config.grpc.host, config.quic.host], ['127.0.0.3', '127.0.0.3', '127.0.0.3']);
   });
 
+  test('quic.host on every interface without quic.advertise → refused, naming quic.advertise; a loopback bind may advertise another address', () => {
+    const error = configError({ cwd: workdir('[tls]\ncert_path = "/c.pem"\nkey_path = "/k.pem"\n'), env: { PALYRA_QUIC_HOST: '0.0.0.0', PALYRA_ADMIN_TOKEN: TOKEN } });
+    assert.match(error.message, /quic\.host = "0\.0\.0\.0" \(from PALYRA_QUIC_HOST\) listens on every interface/);
+    assert.match(String(error.details.hint), /set quic\.advertise \(PALYRA_QUIC_ADVERTISE\)/);
+    const config = loadConfig({ cwd: workdir('[quic]\nadvertise = "nodes.example.test:7444"\n') });
+    assert.equal(config.quic.advertise, 'nodes.example.test:7444');
+    assert.match(configError({ cwd: workdir(), env: { PALYRA_QUIC_ADVERTISE: 'not a host' } }).message, /quic\.advertise/);
+  });
+
   test('PALYRA_* variables → coerced to numbers, booleans and comma lists', () => {
     const config = loadConfig({
       cwd: workdir(),
@@ -259,10 +268,11 @@ describe('loadConfig remote binds', () => {
     assert.match(error.message, /refusing to bind grpc\.host = "192\.0\.2\.10" \(from PALYRA_GRPC_HOST\).*missing: an admin token\)/);
   });
 
-  test('non-loopback host with TLS and admin token → accepted', () => {
-    const env = { PALYRA_TLS_CERT_PATH: '/c.pem', PALYRA_TLS_KEY_PATH: '/k.pem', PALYRA_ADMIN_TOKEN: TOKEN };
+  test('non-loopback host with TLS, an admin token and the address nodes dial → accepted', () => {
+    const env = { PALYRA_TLS_CERT_PATH: '/c.pem', PALYRA_TLS_KEY_PATH: '/k.pem', PALYRA_ADMIN_TOKEN: TOKEN, PALYRA_QUIC_ADVERTISE: 'palyra.example.test' };
     const config = loadConfig({ cwd: workdir(), env, flags: { host: '0.0.0.0' } });
     assert.equal(config.http.host, '0.0.0.0');
+    assert.equal(config.quic.advertise, 'palyra.example.test');
   });
 
   test('tls.cert_path without tls.key_path → error asking for both', () => {

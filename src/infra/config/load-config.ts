@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { CONFIG_KEYS } from './config-keys.js';
 import { readEnvValues, readFlagValues, readTomlValues, type ConfigFlags, type ConfigValue } from './config-sources.js';
-import { assertMatchesSchema, assertSafeBinds } from './validate-config.js';
+import { assertDialableQuic, assertMatchesSchema, assertSafeBinds } from './validate-config.js';
 import { DEFAULT_STATE_DIR, PalyraConfigSchema, type PalyraConfig } from './schema.js';
 
 export type { ConfigFlags } from './config-sources.js';
@@ -65,5 +65,6 @@ export function loadConfig(input: LoadConfigInput): PalyraConfig {
   if (origins.get('state_dir') === 'default') config.stateDir = resolve(input.cwd, DEFAULT_STATE_DIR);
   assertMatchesSchema(config, origins);
   assertSafeBinds(config, origins);
+  assertDialableQuic(config, origins);
   return config;
 }

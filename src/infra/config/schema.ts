@@ -41,7 +41,14 @@ export const PalyraConfigSchema = Type.Object(
       allowedOrigins: stringList(),
     }),
     grpc: section({ host: host(), port: port(7443) }),
-    quic: section({ host: host(), port: port(7444) }),
+    quic: section({
+      host: host(),
+      port: port(7444),
+      /** The address nodes dial, put into join strings: `host` or `host:port` (`[v6]:port`); default the bind host and port. */
+      advertise: Type.Optional(
+        Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$', description: 'host or host:port ([IPv6]:port)' }),
+      ),
+    }),
     tls: section({ certPath: path(), keyPath: path(), clientCaPath: path() }),
     auth: section({ adminToken: Type.Optional(Type.String({ minLength: ADMIN_TOKEN_MIN_LENGTH })) }),
     model: section({

@@ -56,6 +56,19 @@ export function isLoopbackHost(host: string): boolean {
   return normalized === '[::1]' || normalized.startsWith('[::ffff:7f');
 }
 
+/** A QUIC bind on every interface needs `quic.advertise`: join strings must name an address nodes can dial. */
+export function assertDialableQuic(config: PalyraConfig, origins: ConfigOrigins): void {
+  if (!isWildcardHost(config.quic.host) || config.quic.advertise !== undefined) return;
+  throw configError(
+    [`quic.host = ${formatValue(config.quic.host)} (from ${origins.get('quic.host') ?? 'default'}) listens on every interface, which is no address a node can dial`],
+    'set quic.advertise (PALYRA_QUIC_ADVERTISE) to the host or host:port nodes reach the daemon at; it goes into pairing join strings',
+  );
+}
+
+function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
 /**
  * Enforces that TLS files come in pairs and that a non-loopback bind has TLS and an admin token,
  * so a daemon never listens on a network without both.
