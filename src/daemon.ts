@@ -114,6 +114,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       info,
       bodyLimitBytes: config.http.bodyLimitBytes,
       rateLimitPerSecond: config.http.rateLimitPerSecond,
+      timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
       trustedProxies: config.http.trustedProxies,
       allowedOrigins: config.http.allowedOrigins,
       ...(httpTls ? { tls: httpTls } : {}),

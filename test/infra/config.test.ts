@@ -43,7 +43,7 @@ describe('loadConfig sources', () => {
     const cwd = workdir();
     const config = loadConfig({ cwd, env: {}, flags: {} });
     assert.equal(config.stateDir, join(cwd, '.palyra'));
-    assert.deepEqual(config.http, { host: '127.0.0.1', port: 7142, bodyLimitBytes: 65536, rateLimitPerSecond: 120, trustedProxies: [], allowedOrigins: [] });
+    assert.deepEqual(config.http, { host: '127.0.0.1', port: 7142, bodyLimitBytes: 65536, rateLimitPerSecond: 120, trustedProxies: [], allowedOrigins: [], requestTimeoutMs: 30000, idleTimeoutMs: 120000 });
     assert.deepEqual(config.grpc, { host: '127.0.0.1', port: 7443 });
     assert.deepEqual(config.quic, { host: '127.0.0.1', port: 7444 });
     assert.deepEqual(config.tls, {});

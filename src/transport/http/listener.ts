@@ -10,6 +10,15 @@ export interface TlsMaterial {
   key: string | Buffer;
 }
 
+export interface ConnectionTimeouts {
+  /** Cleartext: the first bytes, then the whole HTTP/1.1 request (headers and body), must arrive within this. */
+  requestTimeoutMs: number;
+  /** HTTP/2 sessions without traffic this long are closed (this also reaps sessions a protocol error left behind). */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = { requestTimeoutMs: 30_000, idleTimeoutMs: 120_000 };
+
 /** The request handler Fastify hands to `serverFactory`. */
 export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
@@ -25,8 +34,6 @@ export interface DualProtocolServer extends net.Server {
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 // A session that ignores GOAWAY this long after shutdown began is destroyed.
 const SESSION_CLOSE_GRACE_MS = 500;
-// A cleartext client that sends nothing this long is dropped (slowloris guard for the sniffer).
-const PREFACE_TIMEOUT_MS = 10_000;
 
 /**
  * Builds the server Fastify listens on. With TLS, one `http2` secure server negotiates h2 or
@@ -34,7 +41,7 @@ const PREFACE_TIMEOUT_MS = 10_000;
  * HTTP/2 preface goes to an `http2` server (prior knowledge), anything else to an `http` server.
  * Both share Fastify's handler.
  */
-export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMaterial): DualProtocolServer {
+export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMaterial, timeouts: ConnectionTimeouts = DEFAULT_CONNECTION_TIMEOUTS): DualProtocolServer {
   const sessions = new Set<http2.Http2Session>();
   const sockets = new Set<Duplex>();
   const h2Sockets = new WeakSet<Duplex>();
@@ -47,6 +54,9 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
   let front: net.Server;
   if (tls) {
     const secure = http2.createSecureServer({ ...h2Options, ...tls, allowHTTP1: true }, handler as never);
+    // Node's HTTP/2 leaves a session open after it answered a protocol error with GOAWAY; the idle
+    // timeout is what closes it (and any session a client abandoned).
+    secure.setTimeout(timeouts.idleTimeoutMs);
     secure.on('session', track);
     secure.on('secureConnection', (socket: TLSSocket) => {
       if (socket.alpnProtocol === 'h2') h2Sockets.add(socket);
@@ -55,17 +65,26 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
     });
     front = secure;
   } else {
-    const h1 = http.createServer(handler);
+    // A slow client (slowloris, a body that never completes) holds a connection at most requestTimeoutMs.
+    const h1 = http.createServer(
+      { requestTimeout: timeouts.requestTimeoutMs, headersTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs) },
+      handler,
+    );
+    // Node starts enforcing those timeouts when a server starts listening; this one never listens
+    // itself (the sniffer hands it sockets), so it is told it did, and closed with the front server.
+    h1.emit('listening');
     const h2 = http2.createServer(h2Options, handler as never);
+    h2.setTimeout(timeouts.idleTimeoutMs);
     h2.on('session', track);
     front = net.createServer((socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
-      sniff(socket, (isH2) => {
+      sniff(socket, timeouts.requestTimeoutMs, (isH2) => {
         if (isH2) h2Sockets.add(socket);
         (isH2 ? h2 : h1).emit('connection', socket);
       });
     });
+    front.once('close', () => h1.close());
   }
 
   const server = front as DualProtocolServer;
@@ -85,9 +104,10 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
 }
 
 /** Reads until the first bytes tell HTTP/2 prior knowledge apart from HTTP/1.x, then hands the socket on. */
-function sniff(socket: net.Socket, decide: (isH2: boolean) => void): void {
+function sniff(socket: net.Socket, timeoutMs: number, decide: (isH2: boolean) => void): void {
   let seen: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), PREFACE_TIMEOUT_MS);
+  // A client that sends nothing (or half a preface) is dropped: the sniffer's slowloris guard.
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
   timer.unref();
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);

@@ -7,7 +7,7 @@ import type { Core } from '../../core/index.js';
 import type { ApiDeps, DaemonInfo } from './api-deps.js';
 import { decorateAuth, requireBearer, requireConsoleSession } from './auth.js';
 import { registerErrorHandlers } from './errors.js';
-import { createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
+import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { adminApiTokenRoutes } from './routes/admin/api-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
@@ -39,13 +39,14 @@ export interface HttpServerOptions {
   allowedOrigins?: readonly string[];
   /** Certificate and key (PEM): serve HTTPS with ALPN h2 + http/1.1. */
   tls?: TlsMaterial;
+  timeouts?: ConnectionTimeouts;
 }
 
 /** The Fastify options of the admin port (shared with benchmarks that measure against a bare route). */
-export function fastifyOptions(options: Pick<HttpServerOptions, 'logger' | 'bodyLimitBytes' | 'trustedProxies' | 'tls'>): FastifyHttpOptions<http.Server> {
+export function fastifyOptions(options: Pick<HttpServerOptions, 'logger' | 'bodyLimitBytes' | 'trustedProxies' | 'tls' | 'timeouts'>): FastifyHttpOptions<http.Server> {
   const trusted = options.trustedProxies ?? [];
   // Fastify types the factory as returning an http.Server; ours answers the same calls (listen, close, address).
-  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls)) as unknown as FastifyServerFactory<http.Server>;
+  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls, options.timeouts)) as unknown as FastifyServerFactory<http.Server>;
   return {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
