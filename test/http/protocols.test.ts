@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { consoleLogin, cookiePair, TEST_DEVICE_ID } from '../helpers/console-session.js';
@@ -141,7 +142,7 @@ describe('HTTPS with ALPN (ECDSA P-256 certificate)', () => {
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
     ], { stdio: 'ignore' });
     ca = readFileSync(join(dir, 'cert.pem'));
-    daemon = await startDaemon({ env: { PALYRA_TLS_CERT_PATH: join(dir, 'cert.pem'), PALYRA_TLS_KEY_PATH: join(dir, 'key.pem') } });
+    daemon = await startDaemon({ env: { PALYRA_TLS_CERT_PATH: join(dir, 'cert.pem'), PALYRA_TLS_KEY_PATH: join(dir, 'key.pem'), PALYRA_HTTP_REQUEST_TIMEOUT_MS: '2000' } });
   });
   after(async () => {
     await daemon.stop();
@@ -165,6 +166,40 @@ describe('HTTPS with ALPN (ECDSA P-256 certificate)', () => {
       socket.destroy();
     });
   }
+
+  test('over TLS too, an HTTP/1.1 body that never completes → 408 and closed after request_timeout_ms; a silent handshake is dropped', async () => {
+    const url = new URL(daemon.ready.http);
+    const startedMs = Date.now();
+    const answer = await new Promise<{ text: string; closedByServer: boolean }>((resolve) => {
+      const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, ALPNProtocols: ['http/1.1'] }, () => {
+        socket.write(`POST /admin/v1/journal/events HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${daemon.adminToken}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"ki`);
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ text, closedByServer: true }));
+      setTimeout(() => {
+        socket.destroy();
+        resolve({ text, closedByServer: false });
+      }, 8_000);
+    });
+    assert.ok(answer.closedByServer);
+    assert.match(answer.text, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - startedMs >= 1_900, `closed after ${Date.now() - startedMs} ms`);
+
+    const handshakeStartedMs = Date.now();
+    const silent = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(true));
+      setTimeout(() => {
+        socket.destroy();
+        resolve(false);
+      }, 8_000);
+    });
+    assert.ok(silent, 'a TCP connection that never starts TLS is closed');
+    assert.ok(Date.now() - handshakeStartedMs >= 1_900);
+  });
 
   test('curl over TLS: --http2 → HTTP/2, --http1.1 → HTTP/1.1; Node http2 client works', async () => {
     const cert = join(dir, 'cert.pem');

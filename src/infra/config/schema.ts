@@ -39,7 +39,7 @@ export const PalyraConfigSchema = Type.Object(
       trustedProxies: stringList(),
       /** Extra origins (scheme://host[:port]) allowed to make unsafe requests besides the daemon's own. */
       allowedOrigins: stringList(),
-      /** A cleartext connection must deliver a whole request (headers and body) this fast (408 / closed beyond). */
+      /** A TLS handshake, and each whole HTTP/1.1 request (headers and body), must arrive this fast (408 / closed beyond). */
       requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
       /** An HTTP/2 connection with no traffic this long is closed (SSE heartbeats every 15 s count as traffic). */
       idleTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 120_000 }),

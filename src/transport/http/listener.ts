@@ -3,7 +3,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import nodeTls, { type TLSSocket } from 'node:tls';
 
 export interface TlsMaterial {
   cert: string | Buffer;
@@ -11,7 +11,7 @@ export interface TlsMaterial {
 }
 
 export interface ConnectionTimeouts {
-  /** Cleartext: the first bytes, then the whole HTTP/1.1 request (headers and body), must arrive within this. */
+  /** The TLS handshake (or in cleartext the first bytes), then each whole HTTP/1.1 request, must arrive within this. */
   requestTimeoutMs: number;
   /** HTTP/2 sessions without traffic this long are closed (this also reaps sessions a protocol error left behind). */
   idleTimeoutMs: number;
@@ -36,56 +36,52 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const SESSION_CLOSE_GRACE_MS = 500;
 
 /**
- * Builds the server Fastify listens on. With TLS, one `http2` secure server negotiates h2 or
- * http/1.1 by ALPN. In cleartext, a `net` server reads the first bytes of each connection: the
- * HTTP/2 preface goes to an `http2` server (prior knowledge), anything else to an `http` server.
- * Both share Fastify's handler.
+ * Builds the server Fastify listens on: a front server that only accepts connections and decides
+ * the protocol, and an `http` and an `http2` server that both run Fastify's handler. With TLS the
+ * front is a `tls` server and ALPN decides (h2 or http/1.1); in cleartext it is a `net` server that
+ * reads the first bytes: the HTTP/2 preface means prior knowledge, anything else HTTP/1.1. Either
+ * way the same timeouts and limits apply to both protocols.
  */
 export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMaterial, timeouts: ConnectionTimeouts = DEFAULT_CONNECTION_TIMEOUTS): DualProtocolServer {
   const sessions = new Set<http2.Http2Session>();
   const sockets = new Set<Duplex>();
   const h2Sockets = new WeakSet<Duplex>();
-  const h2Options: http2.ServerOptions = { settings: { maxConcurrentStreams: 1000 } };
-  const track = (session: http2.Http2Session) => {
+
+  // A slow client (slowloris, a body that never completes) holds a connection at most requestTimeoutMs.
+  const h1 = http.createServer(
+    { requestTimeout: timeouts.requestTimeoutMs, headersTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs) },
+    handler,
+  );
+  // Node starts enforcing those timeouts when a server starts listening; this one never listens
+  // itself (the front server hands it sockets), so it is told it did, and closed with the front.
+  h1.emit('listening');
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, handler as never);
+  // Node's HTTP/2 leaves a session open after it answered a protocol error with GOAWAY; the idle
+  // timeout is what closes it (and any session a client abandoned).
+  h2.setTimeout(timeouts.idleTimeoutMs);
+  h2.on('session', (session: http2.Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+  });
+  const dispatch = (socket: Duplex, isH2: boolean) => {
+    if (isH2) h2Sockets.add(socket);
+    (isH2 ? h2 : h1).emit('connection', socket);
+  };
+  const register = (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   };
 
-  let front: net.Server;
-  if (tls) {
-    const secure = http2.createSecureServer({ ...h2Options, ...tls, allowHTTP1: true }, handler as never);
-    // Node's HTTP/2 leaves a session open after it answered a protocol error with GOAWAY; the idle
-    // timeout is what closes it (and any session a client abandoned).
-    secure.setTimeout(timeouts.idleTimeoutMs);
-    secure.on('session', track);
-    secure.on('secureConnection', (socket: TLSSocket) => {
-      if (socket.alpnProtocol === 'h2') h2Sockets.add(socket);
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-    front = secure;
-  } else {
-    // A slow client (slowloris, a body that never completes) holds a connection at most requestTimeoutMs.
-    const h1 = http.createServer(
-      { requestTimeout: timeouts.requestTimeoutMs, headersTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs) },
-      handler,
-    );
-    // Node starts enforcing those timeouts when a server starts listening; this one never listens
-    // itself (the sniffer hands it sockets), so it is told it did, and closed with the front server.
-    h1.emit('listening');
-    const h2 = http2.createServer(h2Options, handler as never);
-    h2.setTimeout(timeouts.idleTimeoutMs);
-    h2.on('session', track);
-    front = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      sniff(socket, timeouts.requestTimeoutMs, (isH2) => {
-        if (isH2) h2Sockets.add(socket);
-        (isH2 ? h2 : h1).emit('connection', socket);
+  const front: net.Server = tls
+    ? tlsFront(tls, timeouts.requestTimeoutMs, (socket) => {
+        register(socket);
+        dispatch(socket, socket.alpnProtocol === 'h2');
+      })
+    : net.createServer((socket) => {
+        register(socket);
+        sniff(socket, timeouts.requestTimeoutMs, (isH2) => dispatch(socket, isH2));
       });
-    });
-    front.once('close', () => h1.close());
-  }
+  front.once('close', () => h1.close());
 
   const server = front as DualProtocolServer;
   server.closeAllConnections = () => {
@@ -100,6 +96,14 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
     }
   };
   server.connectionCounts = () => ({ http1: Math.max(0, sockets.size - sessions.size), http2: sessions.size });
+  return server;
+}
+
+/** A TLS server offering h2 and http/1.1 by ALPN; a handshake must finish within `handshakeTimeoutMs`. */
+function tlsFront(material: TlsMaterial, handshakeTimeoutMs: number, onSecure: (socket: TLSSocket) => void): net.Server {
+  const server = nodeTls.createServer({ ...material, ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: handshakeTimeoutMs }, onSecure);
+  // A timed-out or failed handshake is only reported; the connection stays open unless it is destroyed here.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
   return server;
 }
 
