@@ -76,6 +76,15 @@ describe('cached stores', () => {
     assert.deepEqual(stores.sessions.listSessions({ ...filter, includeArchived: true }).map((s) => s.label), ['first', 'second']);
   });
 
+  test('only first pages are cached: a page after a cursor is read fresh each time', () => {
+    const filter = { owner: OWNER, includeArchived: true, limit: 1 };
+    const [first] = stores.sessions.listSessions(filter);
+    assert.ok(first);
+    const after = { ...filter, afterSessionId: first.sessionId };
+    assert.notStrictEqual(stores.sessions.listSessions(after), stores.sessions.listSessions(after));
+    assert.strictEqual(stores.sessions.listSessions(filter), stores.sessions.listSessions(filter));
+  });
+
   test('cached session records are frozen: a caller cannot change what the next caller reads', () => {
     const [cached] = stores.sessions.listSessions({ owner: OWNER, includeArchived: false, limit: 1 });
     assert.ok(cached);

@@ -10,24 +10,39 @@ import { ReadCache } from './read-cache.js';
 /** Entries kept per cache: a few hundred live credentials or owners is a busy daemon. */
 const CAPACITY = 1024;
 
-/** Session pages by filter; every session write drops them all (writes are rare next to console polling). */
+/** Session records held in cached pages at most (a few MiB); beyond it the cache starts over. */
+const MAX_CACHED_SESSIONS = 10_000;
+
+/**
+ * First pages of session lists by filter (what a console polls; later pages are read from the
+ * database); every session write drops them all (writes are rare next to polling).
+ */
 export function cacheSessionStore(inner: SessionStore): SessionStore {
   const pages = new ReadCache<string, readonly SessionRecord[]>(CAPACITY);
+  // Counts records added since the last clear; entries the cache evicted on its own still count, so it errs towards clearing.
+  let cachedRecords = 0;
+  const clear = () => {
+    pages.clear();
+    cachedRecords = 0;
+  };
   const written = <A extends unknown[]>(write: (...args: A) => void) => (...args: A) => {
     try {
       write(...args);
     } finally {
-      pages.clear();
+      clear();
     }
   };
   return {
     ...inner,
     listSessions: (filter: SessionListFilter) => {
+      if (filter.afterSessionId) return inner.listSessions(filter);
       const key = pageKey(filter);
       let page = pages.get(key);
       if (!page) {
         page = Object.freeze(inner.listSessions(filter).map((session) => Object.freeze(session)));
+        if (cachedRecords + page.length > MAX_CACHED_SESSIONS) clear();
         pages.set(key, page);
+        cachedRecords += page.length;
       }
       return page as SessionRecord[];
     },
@@ -39,7 +54,7 @@ export function cacheSessionStore(inner: SessionStore): SessionStore {
 
 function pageKey(filter: SessionListFilter): string {
   const owner = filter.owner ? [filter.owner.principal, filter.owner.deviceId, filter.owner.channel] : null;
-  return JSON.stringify([owner, filter.afterSessionId ?? null, filter.query ?? null, filter.includeArchived, filter.limit]);
+  return JSON.stringify([owner, filter.query ?? null, filter.includeArchived, filter.limit]);
 }
 
 /**
