@@ -1,5 +1,6 @@
 // The admin port under malformed and abandoned traffic on raw sockets: each connection fails alone, the daemon keeps serving.
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { consoleLogin, type ConsoleSession } from '../helpers/console-session.js';
@@ -141,6 +142,45 @@ describe('admin port: malformed and abandoned connections', () => {
     assert.ok(result.closedByServer, 'the server closed the dripping connection');
     assert.match(result.received, /^HTTP\/1\.1 408 /);
     assert.ok(Date.now() - startedMs < 6_000);
+    await stillServing();
+  });
+
+  test('an HTTP/2 request body trickled on one stream while another keeps the session busy → that stream is reset after request_timeout_ms', async () => {
+    const session = http2.connect(daemon.ready.http);
+    session.on('error', () => undefined);
+    try {
+      const startedMs = Date.now();
+      const slow = session.request({ ':method': 'POST', ':path': '/admin/v1/journal/events', authorization: `Bearer ${daemon.adminToken}`, 'content-type': 'application/json', 'content-length': '1000' });
+      slow.on('error', () => undefined);
+      slow.write('{"kind":');
+      const drip = setInterval(() => {
+        if (!slow.closed) slow.write(' ');
+      }, 200);
+      // Requests on other streams of the same session keep it from idling out.
+      const busy = setInterval(() => {
+        const ping = session.request({ ':path': '/healthz' });
+        ping.on('error', () => undefined);
+        ping.resume();
+        ping.end();
+      }, 300);
+      const code = await new Promise<number | 'still open'>((resolve) => {
+        const giveUp = setTimeout(() => resolve('still open'), 8_000);
+        slow.once('close', () => {
+          clearTimeout(giveUp);
+          resolve(slow.rstCode ?? -1);
+        });
+      });
+      clearInterval(drip);
+      clearInterval(busy);
+      assert.equal(code, http2.constants.NGHTTP2_CANCEL);
+      assert.ok(Date.now() - startedMs >= 1_400, `reset after ${Date.now() - startedMs} ms`);
+      const healthy = session.request({ ':path': '/healthz' });
+      const status = await new Promise<number>((resolve) => healthy.once('response', (headers) => resolve(Number(headers[':status']))));
+      healthy.resume();
+      assert.equal(status, 200, 'the session itself serves on');
+    } finally {
+      session.close();
+    }
     await stillServing();
   });
 

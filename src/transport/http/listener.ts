@@ -63,6 +63,7 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
+  h2.on('stream', (stream: http2.ServerHttp2Stream) => limitRequestTime(stream, timeouts.requestTimeoutMs));
   const dispatch = (socket: Duplex, isH2: boolean) => {
     if (isH2) h2Sockets.add(socket);
     (isH2 ? h2 : h1).emit('connection', socket);
@@ -97,6 +98,21 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
   };
   server.connectionCounts = () => ({ http1: Math.max(0, sockets.size - sessions.size), http2: sessions.size });
   return server;
+}
+
+/**
+ * HTTP/2's counterpart of HTTP/1.1's request timeout: a stream whose request (headers and body) has not
+ * fully arrived within `timeoutMs` is reset (RST_STREAM CANCEL). Traffic on other streams keeps the
+ * session from idling out, so without this one trickled body could hold a stream open for ever.
+ */
+function limitRequestTime(stream: http2.ServerHttp2Stream, timeoutMs: number): void {
+  if (stream.state.remoteClose) return;
+  const timer = setTimeout(() => {
+    // remoteClose: the peer sent END_STREAM, the request is complete whether or not it was read yet.
+    if (!stream.destroyed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  timer.unref();
+  stream.once('close', () => clearTimeout(timer));
 }
 
 /** A TLS server offering h2 and http/1.1 by ALPN; a handshake must finish within `handshakeTimeoutMs`. */
