@@ -48,6 +48,32 @@ export function isAdmin(ctx: Pick<CallContext, 'principal'>): boolean {
  */
 export type SignalSource = AbortSignal | (() => AbortSignal);
 
+/**
+ * A cancel signal a transport can abort before anyone asked for it: `source` makes the signal on first
+ * use (already aborted if `abort` came first). Its state lives in this object, so the transport's
+ * listener can hold it without holding the request or response.
+ */
+export class LazySignal {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+
+  readonly source = (): AbortSignal => {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  };
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /** Builds a context after validating identity fields; the transport supplies the signal. */
 export function createContext(input: {
   principal: string;

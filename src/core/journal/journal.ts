@@ -112,25 +112,16 @@ export class Journal {
   async verify(options: { full?: boolean } = {}): Promise<ChainVerdict> {
     const start = options.full ? null : this.confirmedCheckpoint();
     const verifier = new ChainVerifier(start);
-    let verdict: ChainVerdict;
     for (;;) {
       const rows = this.store.page(verifier.afterSeq, VERIFY_PAGE);
-      let intact = true;
-      for (const row of rows) {
-        if (!verifier.push(row)) {
-          intact = false;
-          break;
-        }
-      }
-      if (!intact || rows.length < VERIFY_PAGE) {
-        verdict = verifier.verdict();
-        break;
-      }
+      // `every` stops at the first broken row.
+      if (!rows.every((row) => verifier.push(row)) || rows.length < VERIFY_PAGE) break;
       await yieldToLoop();
     }
+    const verdict = verifier.verdict();
     const reached = verifier.checkpoint();
-    if (verdict.ok && reached && reached.count > (this.verified?.count ?? 0)) this.verified = reached;
     if (!verdict.ok) this.verified = null;
+    else if (reached && reached.count > (this.verified?.count ?? 0)) this.verified = reached;
     return verdict;
   }
 

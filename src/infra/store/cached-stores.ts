@@ -60,17 +60,12 @@ function pageKey(filter: SessionListFilter): string {
 /**
  * Credentials by token id and console sessions by token hash (found ones only: an unknown token always
  * reaches the database). Revoking drops every cached credential, because a revocation also revokes the
- * tokens minted from the revoked one.
+ * tokens minted from the revoked one. Console sessions are written by id but cached by hash, so touching
+ * or revoking one drops them all (a touch comes at most every 30 s per session; each re-read is one row).
  */
 export function cacheCredentialStore(inner: CredentialStore): CredentialStore {
   const credentials = new ReadCache<string, CredentialRecord>(CAPACITY);
   const consoleSessions = new ReadCache<string, ConsoleSessionRecord>(CAPACITY);
-  const consoleHashes = new Map<string, string>();
-  const forgetConsole = (sessionId: string) => {
-    const hash = consoleHashes.get(sessionId);
-    if (hash !== undefined) consoleSessions.delete(hash);
-    consoleHashes.delete(sessionId);
-  };
   return {
     ...inner,
     getCredential: (tokenId) => {
@@ -98,22 +93,16 @@ export function cacheCredentialStore(inner: CredentialStore): CredentialStore {
       if (cached) return cached;
       const record = inner.getConsoleSessionByTokenHash(tokenHash);
       if (!record) return undefined;
-      // The index may name hashes the cache has since evicted; it is only dropped together with the cache.
-      if (consoleHashes.size >= 4 * CAPACITY) {
-        consoleHashes.clear();
-        consoleSessions.clear();
-      }
-      consoleHashes.set(record.sessionId, tokenHash);
       const frozen = Object.freeze(record);
       consoleSessions.set(tokenHash, frozen);
       return frozen;
     },
     touchConsoleSession: (sessionId, atMs) => {
-      forgetConsole(sessionId);
+      consoleSessions.clear();
       inner.touchConsoleSession(sessionId, atMs);
     },
     revokeConsoleSession: (sessionId, atMs) => {
-      forgetConsole(sessionId);
+      consoleSessions.clear();
       inner.revokeConsoleSession(sessionId, atMs);
     },
   };

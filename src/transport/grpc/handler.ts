@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { CallContext } from '../../core/context.js';
+import { type CallContext, LazySignal } from '../../core/context.js';
 import { CoreError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Core } from '../../core/index.js';
@@ -56,18 +56,9 @@ function callSignal(call: NodeJS.EventEmitter): AbortController {
 
 /** A unary call's cancel signal, made on first use (see SignalSource): most unary methods never look. */
 function lazyCallSignal(call: NodeJS.EventEmitter): () => AbortSignal {
-  const state: { controller?: AbortController; cancelled: boolean } = { cancelled: false };
-  call.once('cancelled', () => {
-    state.cancelled = true;
-    state.controller?.abort(cancelledByClient());
-  });
-  return () => {
-    if (!state.controller) {
-      state.controller = new AbortController();
-      if (state.cancelled) state.controller.abort(cancelledByClient());
-    }
-    return state.controller.signal;
-  };
+  const lazy = new LazySignal();
+  call.once('cancelled', () => lazy.abort(cancelledByClient()));
+  return lazy.source;
 }
 
 function sendFor<Res>(call: grpc.ServerWritableStream<unknown, Res> | grpc.ServerDuplexStream<unknown, Res>, signal: AbortSignal): Send<Res> {
