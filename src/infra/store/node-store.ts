@@ -1,6 +1,7 @@
 // SQLite implementation of the NodeTaskStore port (the durable per-node task queue).
-import type { NodeTaskRecord, NodeTaskStore, TaskState } from '../../core/nodes/store.js';
+import type { NodeTaskRecord, NodeTaskStore } from '../../core/nodes/store.js';
 import type { Db } from './db.js';
+import { bindList } from './bind-list.js';
 
 const COLUMNS: Record<keyof NodeTaskRecord, string> = {
   taskId: 'task_id',
@@ -36,7 +37,7 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
     getTask: (taskId) => decode(byId.get(taskId)),
     countTasks: (deviceId, states) => {
       const params: Record<string, unknown> = { deviceId };
-      const row = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindStates(states, params)})`).get(params);
+      const row = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindList(states, params, 's')})`).get(params);
       return row?.n ?? 0;
     },
     listTasks: (filter) => {
@@ -46,7 +47,7 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
         where.push('device_id = @deviceId');
         params.deviceId = filter.deviceId;
       }
-      if (filter.states) where.push(`state IN (${bindStates(filter.states, params)})`);
+      if (filter.states) where.push(`state IN (${bindList(filter.states, params, 's')})`);
       if (filter.afterTaskId) {
         where.push('task_id > @after');
         params.after = filter.afterTaskId;
@@ -66,22 +67,13 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
         params[`p_${key}`] = value;
       }
       if (sets.length === 0) return false;
-      const sql = `UPDATE node_tasks SET ${sets.join(', ')} WHERE task_id = @taskId AND state IN (${bindStates(from, params)})`;
+      const sql = `UPDATE node_tasks SET ${sets.join(', ')} WHERE task_id = @taskId AND state IN (${bindList(from, params, 's')})`;
       return db.prepare(sql).run(params).changes === 1;
     },
     deleteFinishedBefore: (beforeMs) => prune.run(beforeMs).changes,
   };
 }
 
-function bindStates(states: readonly TaskState[], params: Record<string, unknown>): string {
-  if (states.length === 0) return 'NULL';
-  return states
-    .map((state, i) => {
-      params[`s${i}`] = state;
-      return `@s${i}`;
-    })
-    .join(', ');
-}
 
 function encode(record: Partial<NodeTaskRecord>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...record };

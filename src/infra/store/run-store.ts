@@ -1,5 +1,6 @@
 // SQLite implementation of the RunStore port: runs and their append-only tapes, written in order.
 import type { RunListFilter, RunPatch, RunRecord, RunStore, TapeRow } from '../../core/runs/store.js';
+import { bindList } from './bind-list.js';
 import type { Db } from './db.js';
 import type { WriteBatcher } from './write-batcher.js';
 
@@ -86,11 +87,7 @@ export function createRunStore(db: Db, batcher: WriteBatcher): RunStore {
         where.push('session_id = @sessionId');
         params.sessionId = filter.sessionId;
       }
-      if (filter.states && filter.states.length > 0) {
-        // State names come from the core's closed list, so they are bound, never spliced in.
-        where.push(`state IN (${filter.states.map((_, index) => `@state${index}`).join(', ')})`);
-        filter.states.forEach((state, index) => (params[`state${index}`] = state));
-      }
+      if (filter.states && filter.states.length > 0) where.push(`state IN (${bindList(filter.states, params, 'state')})`);
       if (filter.afterRunId) {
         where.push('run_id > @after');
         params.after = filter.afterRunId;
