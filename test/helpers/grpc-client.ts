@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { newId } from '../../src/core/ids.js';
 import { AuthServiceClient } from '../../src/gen/palyra/auth/v1/auth.js';
-import type { RunStreamEvent, RunStreamRequest } from '../../src/gen/palyra/common/v1/common.js';
+import { type RunStreamEvent, RunStreamRequest } from '../../src/gen/palyra/common/v1/common.js';
 import { ApprovalsServiceClient, GatewayServiceClient } from '../../src/gen/palyra/gateway/v1/gateway.js';
 
 export interface Identity {
@@ -58,20 +58,12 @@ export async function callError<Req, Res>(client: object, method: UnaryMethod<Re
 }
 
 export function openRequest(text: string, ids: { sessionId?: string; runId?: string } = {}): RunStreamRequest {
-  return {
+  return RunStreamRequest.create({
     v: 1,
     sessionId: { ulid: ids.sessionId ?? newId() },
     runId: { ulid: ids.runId ?? newId() },
-    input: { v: 1, envelopeId: undefined, timestampUnixMs: Date.now(), origin: undefined, content: { text, attachments: [] }, security: undefined, maxPayloadBytes: 0 },
-    sessionKey: '',
-    sessionLabel: '',
-    resetSession: false,
-    requireExisting: false,
-    toolApprovalResponse: undefined,
-    originKind: '',
-    originRunId: undefined,
-    parameterDeltaJson: Buffer.alloc(0),
-  };
+    input: { v: 1, timestampUnixMs: Date.now(), content: { text } },
+  });
 }
 
 export function turnRequest(text: string): RunStreamRequest {
@@ -79,13 +71,10 @@ export function turnRequest(text: string): RunStreamRequest {
 }
 
 export function approvalRequest(proposalId: string, approvalId: string, approved: boolean, scope = 1, ttlMs = 0): RunStreamRequest {
-  return {
-    ...openRequest('x'),
-    sessionId: undefined,
-    runId: undefined,
-    input: undefined,
-    toolApprovalResponse: { proposalId: { ulid: proposalId }, approvalId: { ulid: approvalId }, approved, reason: '', decisionScope: scope, decisionScopeTtlMs: ttlMs },
-  };
+  return RunStreamRequest.create({
+    v: 1,
+    toolApprovalResponse: { proposalId: { ulid: proposalId }, approvalId: { ulid: approvalId }, approved, decisionScope: scope, decisionScopeTtlMs: ttlMs },
+  });
 }
 
 export interface StreamResult {

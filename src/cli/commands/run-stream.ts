@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type * as grpc from '@grpc/grpc-js';
-import type { RunStreamEvent, RunStreamRequest } from '../../gen/palyra/common/v1/common.js';
+import { type RunStreamEvent, RunStreamRequest } from '../../gen/palyra/common/v1/common.js';
 import { connectGateway, fromServiceError, type GatewayClients, newId } from '../gateway-client.js';
 import { readGlobalOptions } from '../global-options.js';
 import { EXIT_CODES, type Output, createOutput } from '../output.js';
@@ -36,26 +36,13 @@ function lineReader(): () => Promise<string | null> {
   };
 }
 
-function request(fields: Partial<RunStreamRequest>): RunStreamRequest {
-  return {
-    v: 1,
-    sessionId: undefined,
-    runId: undefined,
-    input: undefined,
-    sessionKey: '',
-    sessionLabel: '',
-    resetSession: false,
-    requireExisting: false,
-    toolApprovalResponse: undefined,
-    originKind: '',
-    originRunId: undefined,
-    parameterDeltaJson: Buffer.alloc(0),
-    ...fields,
-  };
+/** A request with the protocol version and the generated defaults for every field not given. */
+function request(fields: Parameters<typeof RunStreamRequest.create>[0]): RunStreamRequest {
+  return RunStreamRequest.create({ v: 1, ...fields });
 }
 
-function turn(text: string): Partial<RunStreamRequest> {
-  return { input: { v: 1, envelopeId: undefined, timestampUnixMs: Date.now(), origin: undefined, content: { text, attachments: [] }, security: undefined, maxPayloadBytes: 0 } };
+function turn(text: string): Parameters<typeof RunStreamRequest.create>[0] {
+  return { input: { v: 1, timestampUnixMs: Date.now(), content: { text } } };
 }
 
 /** Runs one stream to its end; resolves with the exit code (0 after DONE). */
