@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point of palyrad: parses the daemon flags, loads the config, starts the daemon and stops it on SIGTERM/SIGINT.
+import '../infra/runtime-check.js';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isCoreError, type ErrorCode } from '../core/errors.js';
