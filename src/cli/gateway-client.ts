@@ -5,8 +5,7 @@ import { newId } from '../core/ids.js';
 import { AuthServiceClient } from '../gen/palyra/auth/v1/auth.js';
 import { ApprovalsServiceClient, GatewayServiceClient } from '../gen/palyra/gateway/v1/gateway.js';
 import type { GlobalOptions } from './global-options.js';
-import { CliError, EXIT_CODES } from './output.js';
-import { loadSession } from './session-file.js';
+import { requireTarget } from './credentials.js';
 
 export interface GatewayClients {
   gateway: GatewayServiceClient;
@@ -42,13 +41,12 @@ export function fromServiceError(error: grpc.ServiceError): GatewayError {
   return new GatewayError(error.details || error.message, code);
 }
 
-/** Clients over one channel, authenticated by --token (admin) or else the session stored by `palyra login`. */
+/**
+ * Clients over one channel to --grpc (or the stored login's address), with the credential `requireTarget`
+ * finds; `identity.principal` names the admin principal to act as when the credential is an admin token.
+ */
 export function connectGateway(options: GlobalOptions, identity: { principal?: string } = {}): GatewayClients {
-  const session = options.token ? undefined : loadSession();
-  if (!options.token && !session) {
-    throw new CliError('no credentials: pass --token (or set PALYRA_ADMIN_TOKEN), or run `palyra login` first', { exitCode: EXIT_CODES.unauthenticated });
-  }
-  const address = session && !options.token ? session.grpc : options.grpc;
+  const { grpc: address, credential } = requireTarget(options);
   const credentials = grpc.credentials.createInsecure();
   const gateway = new GatewayServiceClient(address, credentials);
   const channelOverride = gateway.getChannel();
@@ -60,13 +58,9 @@ export function connectGateway(options: GlobalOptions, identity: { principal?: s
     auth,
     metadata() {
       const metadata = new grpc.Metadata();
-      if (options.token) {
-        metadata.set('authorization', `Bearer ${options.token}`);
-        if (identity.principal) metadata.set('x-palyra-principal', identity.principal);
-      } else if (session) {
-        metadata.set('authorization', `Bearer ${session.token}`);
-        metadata.set('x-palyra-device-id', session.device_id);
-      }
+      metadata.set('authorization', `Bearer ${credential.token}`);
+      if (credential.deviceId) metadata.set('x-palyra-device-id', credential.deviceId);
+      else if (identity.principal) metadata.set('x-palyra-principal', identity.principal);
       return metadata;
     },
     close: () => gateway.close(),

@@ -1,4 +1,5 @@
 // The CLI's client of the daemon's admin HTTP API: bearer auth, JSON in and out, error envelopes as typed errors.
+import { requireTarget } from './credentials.js';
 import type { GlobalOptions } from './global-options.js';
 
 /** A failure the daemon reported in its error envelope; `code` is one of the core's error codes. */
@@ -21,13 +22,14 @@ export interface AdminClient {
 
 const TIMEOUT_MS = 30_000;
 
-/** A client for `/admin/v1` at `--url`, authenticated with `--token` / PALYRA_ADMIN_TOKEN. */
+/** A client for `/admin/v1` at `--url` (or the stored login's), with the credential `requireTarget` finds. */
 export function adminClient(options: GlobalOptions): AdminClient {
+  const { url, credential } = requireTarget(options);
   async function call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${credential.token}` };
+    if (credential.deviceId) headers['x-palyra-device-id'] = credential.deviceId;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${options.url}${path}`, {
+    const response = await fetch(`${url}${path}`, {
       method,
       headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

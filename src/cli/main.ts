@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerJournalCommands } from './commands/journal.js';
+import { registerLoginCommands } from './commands/login.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerJournalCommands(program);
   registerStatusCommand(program);
   registerRunsCommands(program);
+  registerLoginCommands(program);
   registerGatewayCommands(program);
   registerPairingCommands(program);
   registerNodesCommands(program);

@@ -10,6 +10,7 @@ export const EXIT_CODES = {
   unavailable: 3,
   unauthenticated: 4,
   notFound: 5,
+  permissionDenied: 6,
 } as const;
 
 export interface Column {
@@ -103,9 +104,9 @@ interface ErrorReport {
 const CODE_EXITS: Partial<Record<ErrorCode, { exitCode: number; hint: string }>> = {
   unauthenticated: {
     exitCode: EXIT_CODES.unauthenticated,
-    hint: 'pass --token or set PALYRA_ADMIN_TOKEN (palyrad keeps a generated one in <state_dir>/admin-token)',
+    hint: 'run `palyra login`, pass --token (or set PALYRA_ADMIN_TOKEN), or point --state-dir at the daemon state directory (palyrad keeps its admin token in <state_dir>/admin-token)',
   },
-  permission_denied: { exitCode: EXIT_CODES.unauthenticated, hint: 'use a credential that is allowed to do this' },
+  permission_denied: { exitCode: EXIT_CODES.permissionDenied, hint: 'this credential is not allowed to do that: use one with the needed scope (palyra tokens create --scope …) or the admin token' },
   not_found: { exitCode: EXIT_CODES.notFound, hint: 'check the id or name (list commands show what exists)' },
   invalid_argument: { exitCode: EXIT_CODES.usage, hint: 'check the arguments (add --help to the command for usage)' },
   unavailable: { exitCode: EXIT_CODES.unavailable, hint: 'is palyrad running? check --url / PALYRA_URL and --grpc / PALYRA_GRPC' },

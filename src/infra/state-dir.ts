@@ -15,11 +15,11 @@ import {
 import { join } from 'node:path';
 import { CoreError } from '../core/errors.js';
 import { ADMIN_TOKEN_MIN_LENGTH } from './config/schema.js';
+import { ADMIN_TOKEN_FILE } from './state-files.js';
 
 const DIR_MODE = 0o700;
 const SECRET_FILE_MODE = 0o600;
 const LOCK_FILE = 'palyrad.lock';
-const ADMIN_TOKEN_FILE = 'admin-token';
 // A lock file without a readable pid is younger than this only while its creator is still writing it.
 const LOCK_WRITE_GRACE_MS = 2_000;
 

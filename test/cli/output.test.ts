@@ -54,7 +54,7 @@ describe('reportError', () => {
     const err = capture();
     const code = reportError(new CoreError('unauthenticated', 'missing credential'), { json: false, stderr: err.stream });
     assert.equal(code, EXIT_CODES.unauthenticated);
-    assert.match(err.text(), /^palyra: missing credential\nhint: pass --token or set PALYRA_ADMIN_TOKEN/);
+    assert.match(err.text(), /^palyra: missing credential\nhint: run `palyra login`, pass --token \(or set PALYRA_ADMIN_TOKEN\)/);
   });
 
   test('connection refused → "cannot reach palyrad", exit 3', () => {

@@ -1,11 +1,10 @@
-// The gRPC gateway commands: login, run/chat, runs watch, sessions list, approvals list|decide, tokens create|list|revoke.
+// The gRPC gateway commands: run/chat, runs watch, sessions list, approvals list|decide, tokens create|list|revoke.
 import type { Command } from 'commander';
 import type * as grpc from '@grpc/grpc-js';
 import type { RunStreamEvent } from '../../gen/palyra/common/v1/common.js';
-import { connectGateway, fromServiceError, type GatewayClients, newId, unaryCall } from '../gateway-client.js';
+import { connectGateway, fromServiceError, type GatewayClients, unaryCall } from '../gateway-client.js';
 import { type GlobalOptions, readGlobalOptions } from '../global-options.js';
 import { CliError, createOutput, EXIT_CODES, type Output } from '../output.js';
-import { saveSession } from '../session-file.js';
 import { eventToJson, eventToText } from './run-events.js';
 import { registerRunCommands } from './run-stream.js';
 
@@ -22,32 +21,6 @@ async function withClients(command: Command, work: (clients: GatewayClients, out
 }
 
 export function registerGatewayCommands(program: Command): void {
-  program
-    .command('login')
-    .description('exchange the admin token for a short-lived session token, stored 0600 for later commands')
-    .option('--principal <admin:name>', 'the admin principal to act as', 'admin:local')
-    .option('--ttl <seconds>', 'session lifetime in seconds', '3600')
-    .action(async (options: { principal: string; ttl: string }, command: Command) => {
-      const globals = readGlobalOptions(command);
-      if (!globals.token) throw new CliError('login needs the admin token: pass --token or set PALYRA_ADMIN_TOKEN', { exitCode: EXIT_CODES.unauthenticated });
-      const clients = connectGateway(globals, { principal: options.principal });
-      const deviceId = newId();
-      try {
-        const metadata = clients.metadata();
-        metadata.set('x-palyra-device-id', deviceId);
-        const response = await new Promise<{ sessionToken: string; principal: string; expiresAtUnixMs: number }>((resolve, reject) =>
-          clients.auth.exchangeToken({ v: 1, scopes: [], ttlSeconds: Number(options.ttl) }, metadata, (error, value) => (error ? reject(fromServiceError(error)) : resolve(value))),
-        );
-        const path = saveSession({ token: response.sessionToken, principal: response.principal, device_id: deviceId, grpc: globals.grpc, expires_at_unix_ms: response.expiresAtUnixMs });
-        createOutput({ json: globals.json }).result(
-          { principal: response.principal, device_id: deviceId, expires_at: new Date(response.expiresAtUnixMs).toISOString(), saved_to: path },
-          `logged in as ${response.principal} until ${new Date(response.expiresAtUnixMs).toISOString()} (saved to ${path})`,
-        );
-      } finally {
-        clients.close();
-      }
-    });
-
   registerRunCommands(program);
 
   // `palyra runs` may already exist with its HTTP subcommands (runs.ts); watch joins that group.
