@@ -4,10 +4,14 @@ import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { AuthServiceClient } from '../gen/palyra/auth/v1/auth.js';
 import { ApprovalsServiceClient, GatewayServiceClient } from '../gen/palyra/gateway/v1/gateway.js';
-import type { GlobalOptions } from './global-options.js';
+import type { Command } from 'commander';
+import { type GlobalOptions, readGlobalOptions } from './global-options.js';
+import { createOutput, type Output } from './output.js';
 import { requireTarget } from './credentials.js';
 
 export interface GatewayClients {
+  /** The `host:port` the channel dials. */
+  address: string;
   gateway: GatewayServiceClient;
   approvals: ApprovalsServiceClient;
   auth: AuthServiceClient;
@@ -53,6 +57,7 @@ export function connectGateway(options: GlobalOptions, identity: { principal?: s
   const approvals = new ApprovalsServiceClient(address, credentials, { channelOverride });
   const auth = new AuthServiceClient(address, credentials, { channelOverride });
   return {
+    address,
     gateway,
     approvals,
     auth,
@@ -77,3 +82,14 @@ export function unaryCall<Req, Res>(clients: GatewayClients, client: object, met
 }
 
 export { newId };
+
+/** Connects, runs `work`, closes the channel: the shape of every unary gRPC command. */
+export async function withClients(command: Command, work: (clients: GatewayClients, out: Output, globals: GlobalOptions) => Promise<void>): Promise<void> {
+  const globals = readGlobalOptions(command);
+  const clients = connectGateway(globals);
+  try {
+    await work(clients, createOutput({ json: globals.json }), globals);
+  } finally {
+    clients.close();
+  }
+}

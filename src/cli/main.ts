@@ -7,7 +7,8 @@ import { registerLoginCommands } from './commands/login.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerNodesCommands } from './commands/nodes.js';
 import { registerPairingCommands } from './commands/pairing.js';
-import { registerRunsCommands } from './commands/runs.js';
+import { addHttpRunCommands } from './commands/runs-http.js';
+import { registerRunsGroup } from './commands/runs.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerVersionCommand } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
   registerVersionCommand(program);
   registerJournalCommands(program);
   registerStatusCommand(program);
-  registerRunsCommands(program);
+  addHttpRunCommands(registerRunsGroup(program));
   registerLoginCommands(program);
   registerGatewayCommands(program);
   registerPairingCommands(program);

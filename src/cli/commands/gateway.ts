@@ -1,45 +1,16 @@
-// The gRPC gateway commands: run/chat, runs watch, sessions list, approvals list|decide, tokens create|list|revoke.
+// The gRPC gateway commands: run/chat, sessions list, approvals list|decide, tokens create|list|revoke.
 import type { Command } from 'commander';
-import type * as grpc from '@grpc/grpc-js';
-import type { RunStreamEvent } from '../../gen/palyra/common/v1/common.js';
-import { connectGateway, fromServiceError, type GatewayClients, unaryCall } from '../gateway-client.js';
-import { type GlobalOptions, readGlobalOptions } from '../global-options.js';
-import { CliError, createOutput, EXIT_CODES, type Output } from '../output.js';
-import { eventToJson, eventToText } from './run-events.js';
+import { unaryCall, withClients } from '../gateway-client.js';
+import { CliError, EXIT_CODES } from '../output.js';
 import { registerRunCommands } from './run-stream.js';
+import { registerRunsGroup } from './runs.js';
+import { addGrpcRunCommands } from './runs-grpc.js';
 
 const DECISIONS = ['pending', 'allow', 'deny', 'timeout', 'error'];
 
-async function withClients(command: Command, work: (clients: GatewayClients, out: Output, globals: GlobalOptions) => Promise<void>): Promise<void> {
-  const globals = readGlobalOptions(command);
-  const clients = connectGateway(globals);
-  try {
-    await work(clients, createOutput({ json: globals.json }), globals);
-  } finally {
-    clients.close();
-  }
-}
-
 export function registerGatewayCommands(program: Command): void {
   registerRunCommands(program);
-
-  // `palyra runs` may already exist with its HTTP subcommands (runs.ts); watch joins that group.
-  const runs = program.commands.find((command) => command.name() === 'runs') ?? program.command('runs').description('inspect and control agent runs');
-  runs
-    .command('watch')
-    .description('replay a run from --after-seq, then follow it live until it ends')
-    .argument('<run_id>')
-    .option('--after-seq <n>', 'only events after this seq (-1: from the start)', '-1')
-    .action((runId: string, options: { afterSeq: string }, command: Command) =>
-      withClients(command, async (clients, out) => {
-        const stream = clients.gateway.watchRun({ v: 1, runId: { ulid: runId }, afterSeq: Number(options.afterSeq) }, clients.metadata());
-        await new Promise<void>((resolve, reject) => {
-          stream.on('data', (event: RunStreamEvent) => out.event(eventToJson(event), eventToText(event)));
-          stream.on('error', (error: grpc.ServiceError) => reject(fromServiceError(error)));
-          stream.on('end', () => resolve());
-        });
-      }),
-    );
+  addGrpcRunCommands(registerRunsGroup(program));
 
   program
     .command('sessions')

@@ -26,10 +26,3 @@ export function eventToJson(event: RunStreamEvent): Record<string, unknown> {
       return { ...base, type: 'tool_attestation', proposal_id: body.value.proposalId?.ulid, execution_sha256: body.value.executionSha256 };
   }
 }
-
-/** One human line for an event (tokens are printed inline by the caller instead). */
-export function eventToText(event: RunStreamEvent): string {
-  const json = eventToJson(event);
-  const { run_id: _run, seq, type, ...rest } = json;
-  return `${String(seq).padStart(4)} ${String(type)} ${JSON.stringify(rest)}`;
-}

@@ -1,42 +1,21 @@
-// `palyra run` and `palyra chat`: drive one RunStream, print events as they come, answer approvals inline.
-import { createInterface } from 'node:readline';
+// `palyra run` and `palyra chat`: drive RunStreams, show events as they come, answer approvals inline.
 import type { Command } from 'commander';
 import type * as grpc from '@grpc/grpc-js';
-import { type RunStreamEvent, RunStreamRequest } from '../../gen/palyra/common/v1/common.js';
+import { type RunStreamEvent, RunStreamRequest, type ToolApprovalRequest } from '../../gen/palyra/common/v1/common.js';
 import { connectGateway, fromServiceError, type GatewayClients, newId } from '../gateway-client.js';
 import { readGlobalOptions } from '../global-options.js';
 import { EXIT_CODES, type Output, createOutput } from '../output.js';
+import { paint } from '../style.js';
+import { createLineSource, type LineSource } from './line-source.js';
 import { eventToJson } from './run-events.js';
+import { clip, createRunRenderer, type RunRenderer } from './run-render.js';
 
 // The daemon reports the end of each answered turn as an IN_PROGRESS status with this message.
 const TURN_COMPLETED = 'turn_completed';
+const STATUS_IN_PROGRESS = 2;
+const STATUS_DONE = 3;
 const SCOPES: Record<string, number> = { y: 1, yes: 1, s: 2, session: 2 };
 
-/** Lines of stdin, pulled one at a time; null at end of input. */
-function lineReader(): () => Promise<string | null> {
-  const lines: string[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    lines.push(line);
-    wake?.();
-  });
-  rl.on('close', () => {
-    ended = true;
-    wake?.();
-  });
-  return async () => {
-    for (;;) {
-      const line = lines.shift();
-      if (line !== undefined) return line;
-      if (ended) return null;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  };
-}
-
-/** A request with the protocol version and the generated defaults for every field not given. */
 function request(fields: Parameters<typeof RunStreamRequest.create>[0]): RunStreamRequest {
   return RunStreamRequest.create({ v: 1, ...fields });
 }
@@ -45,88 +24,174 @@ function turn(text: string): Parameters<typeof RunStreamRequest.create>[0] {
   return { input: { v: 1, timestampUnixMs: Date.now(), content: { text } } };
 }
 
-/** Runs one stream to its end; resolves with the exit code (0 after DONE). */
-async function driveRun(clients: GatewayClients, out: Output, prompt: string, nextLine: () => Promise<string | null>, interactive: boolean): Promise<number> {
-  const call = clients.gateway.runStream(clients.metadata()) as grpc.ClientDuplexStream<RunStreamRequest, RunStreamEvent>;
-  call.write(request({ sessionId: { ulid: newId() }, runId: { ulid: newId() }, ...turn(prompt) }));
-  const onSigint = () => call.write(request(turn('/cancel')));
-  process.on('SIGINT', onSigint);
-  let ended = false;
-  const endInput = () => {
-    if (!ended) call.end();
-    ended = true;
+type TurnEnd = 'turn_completed' | 'run_ended';
+
+/**
+ * One run of a session on one RunStream: `send` starts it with the first turn or adds a turn, and
+ * resolves when that turn is answered or the run ends; `finish` half-closes and resolves with the exit code.
+ */
+class ActiveRun {
+  readonly runId = newId();
+  private readonly call: grpc.ClientDuplexStream<RunStreamRequest, RunStreamEvent>;
+  private started = false;
+  private ended = false;
+  private exitCode: number = EXIT_CODES.failure;
+  private waiter: ((end: TurnEnd) => void) | undefined;
+  private readonly done: Promise<number>;
+
+  constructor(
+    clients: GatewayClients,
+    private readonly sessionId: string,
+    private readonly out: Output,
+    private readonly renderer: RunRenderer,
+    private readonly askApproval: (ask: ToolApprovalRequest) => Promise<string | null>,
+  ) {
+    this.call = clients.gateway.runStream(clients.metadata()) as grpc.ClientDuplexStream<RunStreamRequest, RunStreamEvent>;
+    this.done = new Promise((resolve, reject) => {
+      this.call.on('data', (event: RunStreamEvent) => this.onEvent(event));
+      this.call.on('error', (error: grpc.ServiceError) => {
+        this.ended = true;
+        this.waiter?.('run_ended');
+        reject(fromServiceError(error));
+      });
+      this.call.on('end', () => {
+        this.ended = true;
+        this.waiter?.('run_ended');
+        resolve(this.exitCode);
+      });
+    });
+    // A rejection is reported through finish(); until then it must not count as unhandled.
+    this.done.catch(() => undefined);
+  }
+
+  get isOpen(): boolean {
+    return !this.ended;
+  }
+
+  send(text: string): Promise<TurnEnd> {
+    if (this.ended) return Promise.resolve('run_ended');
+    const first = !this.started;
+    this.started = true;
+    const answered = new Promise<TurnEnd>((resolve) => (this.waiter = resolve));
+    this.call.write(request(first ? { sessionId: { ulid: this.sessionId }, runId: { ulid: this.runId }, ...turn(text) } : turn(text)));
+    return answered;
+  }
+
+  cancel(): void {
+    if (!this.ended) this.call.write(request(turn('/cancel')));
+  }
+
+  async finish(): Promise<number> {
+    if (!this.ended) this.call.end();
+    return this.done;
+  }
+
+  private onEvent(event: RunStreamEvent): void {
+    if (this.out.json) this.out.event(eventToJson(event), '');
+    else this.renderer.show(event);
+    const body = event.body;
+    if (body?.$case === 'toolApprovalRequest') {
+      const ask = body.value;
+      void this.askApproval(ask).then((line) => {
+        const scope = SCOPES[(line ?? 'n').trim().toLowerCase()];
+        this.call.write(request({ toolApprovalResponse: { proposalId: ask.proposalId, approvalId: ask.approvalId, approved: scope !== undefined, reason: scope === undefined ? 'denied at the CLI' : '', decisionScope: scope ?? 1, decisionScopeTtlMs: 0 } }));
+      });
+    } else if (body?.$case === 'status') {
+      if (body.value.kind === STATUS_IN_PROGRESS && body.value.message === TURN_COMPLETED) this.waiter?.('turn_completed');
+      if (body.value.kind === STATUS_DONE) this.exitCode = EXIT_CODES.ok;
+    }
+  }
+}
+
+/** The approval question, asked on the line source; null (end of input) counts as "no". */
+function approvalAsker(lines: LineSource, out: Output, renderer: RunRenderer): (ask: ToolApprovalRequest) => Promise<string | null> {
+  return (ask) => {
+    renderer.breakLine();
+    const question = `approve ${ask.toolName} ${clip(ask.inputJson.toString(), 160)}? [y]es / [n]o / [s]ession: `;
+    return lines.next(out.json ? '' : paint(process.stderr, 'bold', question), { always: true });
   };
-  const nextTurn = async () => {
-    const line = interactive ? await nextLine() : null;
-    if (ended) return;
-    if (line === null) return endInput();
-    if (line.trim() === '') return nextTurn();
-    call.write(request(turn(line)));
-  };
-  let exitCode: number = EXIT_CODES.failure;
-  return new Promise((resolve, reject) => {
-    call.on('data', (event: RunStreamEvent) => {
-      const body = event.body;
-      if (out.json) out.event(eventToJson(event), '');
-      if (!body) return;
-      if (body.$case === 'modelToken') {
-        if (!out.json) process.stdout.write(body.value.isFinal ? '\n' : body.value.token);
-      } else if (body.$case === 'toolApprovalRequest') {
-        const ask = body.value;
-        if (!out.json) process.stderr.write(`approve ${ask.toolName} ${ask.inputJson.toString()}? [y]es / [n]o / [s]ession: `);
-        void nextLine().then((line) => {
-          const answer = (line ?? 'n').trim().toLowerCase();
-          const scope = SCOPES[answer];
-          call.write(request({ toolApprovalResponse: { proposalId: ask.proposalId, approvalId: ask.approvalId, approved: scope !== undefined, reason: '', decisionScope: scope ?? 1, decisionScopeTtlMs: 0 } }));
-        });
-      } else if (body.$case === 'toolResult' && !out.json) {
-        out.note(`tool ${body.value.success ? 'ok' : `failed: ${body.value.error}`}`);
-      } else if (body.$case === 'status') {
-        if (body.value.kind === 2 && body.value.message === TURN_COMPLETED) void nextTurn();
-        if (body.value.kind === 3) exitCode = EXIT_CODES.ok;
-        if (body.value.kind === 4) out.note(`run failed: ${body.value.message}`);
-      }
-    });
-    call.on('error', (error: grpc.ServiceError) => {
-      process.off('SIGINT', onSigint);
-      reject(fromServiceError(error));
-    });
-    call.on('end', () => {
-      process.off('SIGINT', onSigint);
-      resolve(exitCode);
-    });
+}
+
+async function runOnce(command: Command, prompt: string): Promise<number> {
+  const globals = readGlobalOptions(command);
+  const out = createOutput({ json: globals.json });
+  const clients = connectGateway(globals);
+  const lines = createLineSource({ interactive: false });
+  const renderer = createRunRenderer({ stdout: process.stdout, stderr: process.stderr });
+  try {
+    const run = new ActiveRun(clients, newId(), out, renderer, approvalAsker(lines, out, renderer));
+    out.note(paint(process.stderr, 'dim', `run ${run.runId}`));
+    lines.onInterrupt(() => run.cancel());
+    await run.send(prompt);
+    return await run.finish();
+  } finally {
+    renderer.breakLine();
+    lines.close();
+    clients.close();
+  }
+}
+
+async function chat(command: Command): Promise<number> {
+  const globals = readGlobalOptions(command);
+  const out = createOutput({ json: globals.json });
+  const clients = connectGateway(globals);
+  const lines = createLineSource({ interactive: !globals.json });
+  const renderer = createRunRenderer({ stdout: process.stdout, stderr: process.stderr });
+  const sessionId = newId();
+  const ask = approvalAsker(lines, out, renderer);
+  let run: ActiveRun | undefined;
+  let busy = false;
+  let exitCode: number = EXIT_CODES.ok;
+  // Ctrl-C: cancels the running turn; at an idle prompt it leaves, as Ctrl-D does.
+  lines.onInterrupt(() => {
+    if (busy && run?.isOpen) {
+      if (!out.json) renderer.note(paint(process.stderr, 'yellow', '^C cancelling the turn (Ctrl-C again at the prompt, or Ctrl-D, leaves)'));
+      run.cancel();
+      return;
+    }
+    lines.close();
   });
+  out.note(paint(process.stderr, 'bold', `palyra chat — session ${sessionId} on ${clients.address}`));
+  out.note(paint(process.stderr, 'dim', 'Type a message and press Enter. Ctrl-C cancels a running turn; Ctrl-D (or Ctrl-C at an empty prompt) leaves.'));
+  try {
+    for (;;) {
+      const line = await lines.next(out.json ? '' : paint(process.stdout, 'bold', '> '));
+      if (line === null) {
+        if (process.stdin.isTTY && !out.json) process.stdout.write('\n');
+        break;
+      }
+      if (line.trim() === '') continue;
+      if (!run?.isOpen) {
+        if (run) exitCode = await run.finish().catch(() => EXIT_CODES.failure);
+        run = new ActiveRun(clients, sessionId, out, renderer, ask);
+      }
+      busy = true;
+      const end = await run.send(line);
+      busy = false;
+      if (end === 'run_ended') exitCode = await run.finish();
+    }
+    if (run?.isOpen) exitCode = await run.finish();
+    return exitCode;
+  } finally {
+    renderer.breakLine();
+    lines.close();
+    clients.close();
+  }
 }
 
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
-    .description('run one prompt and stream its events (approvals are asked on stdin)')
+    .description('run one prompt and stream its reply (the run id and a summary go to stderr; approvals are asked on stdin)')
     .argument('<prompt>', 'the prompt text')
     .action(async (prompt: string, _options: unknown, command: Command) => {
-      const globals = readGlobalOptions(command);
-      const clients = connectGateway(globals);
-      try {
-        process.exitCode = await driveRun(clients, createOutput({ json: globals.json }), prompt, lineReader(), false);
-      } finally {
-        clients.close();
-        process.stdin.destroy();
-      }
+      process.exitCode = await runOnce(command, prompt);
     });
 
   program
     .command('chat')
-    .description('interactive run: each line is a turn, approvals are asked inline (y / n / s), Ctrl-C cancels')
+    .description('interactive session: each line is a turn, approvals are asked inline (y / n / s); Ctrl-C cancels a turn, Ctrl-D leaves')
     .action(async (_options: unknown, command: Command) => {
-      const globals = readGlobalOptions(command);
-      const nextLine = lineReader();
-      const first = await nextLine();
-      if (first === null) return;
-      const clients = connectGateway(globals);
-      try {
-        process.exitCode = await driveRun(clients, createOutput({ json: globals.json }), first, nextLine, true);
-      } finally {
-        clients.close();
-      }
+      process.exitCode = await chat(command);
     });
 }

@@ -1,14 +1,7 @@
-// `palyra runs`: the command group. `get|tape|cancel` go over HTTP (runs-http.ts); `watch` is added by the gRPC commands.
+// `palyra runs`: the command group. `get|tape|cancel` go over HTTP (runs-http.ts); `list|watch` over gRPC (runs-grpc.ts).
 import type { Command } from 'commander';
-import { addHttpRunCommands } from './runs-http.js';
 
-/**
- * Creates `palyra runs` with its HTTP subcommands and returns the group, so another module can add
- * subcommands to it (e.g. `runs watch` over gRPC: `registerRunsCommands(program).command('watch')…`).
- */
-export function registerRunsCommands(program: Command): Command {
-  // Whichever group registers first creates `runs`; the other adds to it (order in main.ts does not matter).
-  const runs = program.commands.find((command) => command.name() === 'runs') ?? program.command('runs').description('inspect and control agent runs');
-  addHttpRunCommands(runs);
-  return runs;
+/** The `palyra runs` group, created by whichever command module asks first (order in main.ts does not matter). */
+export function registerRunsGroup(program: Command): Command {
+  return program.commands.find((command) => command.name() === 'runs') ?? program.command('runs').description('list, inspect, follow and cancel agent runs');
 }
