@@ -17,6 +17,7 @@ import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { createSqliteStores } from './infra/store/sqlite-stores.js';
 import { createNodeTaskStore } from './infra/store/node-store.js';
+import { bindListener, LISTENERS } from './infra/listen-errors.js';
 import { WriteBatcher } from './infra/store/write-batcher.js';
 import { createGrpcServer } from './transport/grpc/server.js';
 import { createHttpServer } from './transport/http/server.js';
@@ -103,7 +104,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const info = { version: PACKAGE_VERSION, startedAtMs, listeners: () => ({ ...listeners }), isReady: () => ready };
 
     const grpc = createGrpcServer({ core, info, logger: componentLogger(logger, 'grpc'), tls: config.tls });
-    const grpcPort = await grpc.listen(config.grpc.host, config.grpc.port);
+    const grpcPort = await bindListener(LISTENERS.grpc, config.grpc.host, config.grpc.port, () => grpc.listen(config.grpc.host, config.grpc.port));
     cleanups.push(() => grpc.close());
     listeners.grpc = hostPort(config.grpc.host, grpcPort);
 
@@ -121,7 +122,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push(() => http.close());
-    await http.listen({ host: config.http.host, port: config.http.port });
+    await bindListener(LISTENERS.http, config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
     const httpAddress = http.server.address();
     const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
     listeners.http = `${httpTls ? 'https' : 'http'}://${hostPort(config.http.host, httpPort)}`;
@@ -136,7 +137,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         onError: (error) => quicLogger.error({ err: error }, 'server certificate renewal failed'),
       });
       cleanups.push(() => certificates.close());
-      const nodeRpcServer = await startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger });
+      const nodeRpcServer = await bindListener(LISTENERS.quic, config.quic.host, config.quic.port, () =>
+        startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger }),
+      );
       // Closed before the core shuts down, like the other listeners.
       cleanups.push(() => nodeRpcServer.close());
       listeners.quic = hostPort(config.quic.host, nodeRpcServer.port);

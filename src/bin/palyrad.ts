@@ -24,8 +24,6 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   unavailable: 'another process may hold a port: choose others with --http-port/--grpc-port/--quic-port (0 = any free port)',
 };
 
-const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES']);
-
 function buildCommand(): Command {
   return new Command('palyrad')
     .description('the Palyra daemon: orchestrates agent runs and serves them over HTTP, gRPC and QUIC')
@@ -55,9 +53,6 @@ function reportStartupError(error: unknown, debug: boolean): void {
   if (isCoreError(error)) {
     lines.push(...error.message.split('\n'));
     hint = typeof error.details.hint === 'string' ? error.details.hint : (HINTS[error.code] ?? CHECK_CONFIG);
-  } else if (LISTEN_ERRORS.has(String((error as { code?: unknown } | null)?.code))) {
-    lines.push(`cannot listen: ${(error as Error).message}`);
-    hint = HINTS.unavailable ?? CHECK_CONFIG;
   } else {
     lines.push(error instanceof Error ? error.message : String(error));
     hint = debug ? 'this is unexpected; the stack trace is above' : 'this is unexpected; rerun with --log-level debug for the stack trace';

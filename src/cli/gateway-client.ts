@@ -39,9 +39,13 @@ export class GatewayError extends Error {
   }
 }
 
-export function fromServiceError(error: grpc.ServiceError): GatewayError {
+/** A failed call as a GatewayError; `address` names the gateway when it could not be reached (not the library's text). */
+export function fromServiceError(error: grpc.ServiceError, address: string): GatewayError {
   const trailer = error.metadata?.get('palyra-error-code')[0];
-  const code = typeof trailer === 'string' && (ERROR_CODES as readonly string[]).includes(trailer) ? (trailer as ErrorCode) : (STATUS_CODES[error.code] ?? 'internal');
+  if (typeof trailer === 'string' && (ERROR_CODES as readonly string[]).includes(trailer)) return new GatewayError(error.details || error.message, trailer as ErrorCode);
+  const code = STATUS_CODES[error.code] ?? 'internal';
+  if (code === 'unavailable') return new GatewayError(`cannot reach palyrad's gRPC gateway at ${address}`, code);
+  if (code === 'deadline_exceeded') return new GatewayError(`palyrad's gRPC gateway at ${address} did not answer in time`, code);
   return new GatewayError(error.details || error.message, code);
 }
 
@@ -77,7 +81,7 @@ type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: Partial<
 /** A unary call as a promise; failures become GatewayError. */
 export function unaryCall<Req, Res>(clients: GatewayClients, client: object, method: Unary<Req, Res>, request: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, clients.metadata(), {}, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response)));
+    method.call(client, request, clients.metadata(), {}, (error, response) => (error ? reject(fromServiceError(error, clients.address)) : resolve(response)));
   });
 }
 

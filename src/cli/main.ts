@@ -1,23 +1,28 @@
-// The `palyra` program: global options, the command groups, and one place that turns failures into exit codes.
+// The `palyra` program: global options, the command groups (loaded on demand), and one place that turns failures into exit codes.
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
-import { registerGatewayCommands } from './commands/gateway.js';
-import { registerJournalCommands } from './commands/journal.js';
-import { registerLoginCommands } from './commands/login.js';
-import { registerNodeCommands } from './commands/node.js';
-import { registerNodesCommands } from './commands/nodes.js';
-import { registerPairingCommands } from './commands/pairing.js';
-import { addHttpRunCommands } from './commands/runs-http.js';
-import { registerRunsGroup } from './commands/runs.js';
-import { registerStatusCommand } from './commands/status.js';
-import { registerVersionCommand } from './commands/version.js';
-import { addGlobalOptions } from './global-options.js';
+import { COMMAND_GROUPS } from './command-table.js';
+import { addGlobalOptions, GLOBAL_OPTIONS_WITH_VALUES } from './global-options.js';
 import { EXIT_CODES, reportError } from './output.js';
 
 const USAGE_HINT = 'hint: run `palyra --help` (or `palyra <command> --help`) for usage';
 
-/** Builds the command tree; actions report failures by throwing (see `main`). */
-export function buildProgram(): Command {
+/** The first word of `args` that is not a global option or its value: the command a person asked for. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    if (arg === '--') return args[index + 1];
+    if (!arg.startsWith('-')) return arg;
+    if (GLOBAL_OPTIONS_WITH_VALUES.includes(arg)) index += 1;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the command tree. Groups named in `load` are imported and registered fully; the others are
+ * registered by name and description only (enough for `--help` and suggestions). `'all'` loads every group.
+ */
+export async function buildProgram(load: ReadonlySet<string> | 'all'): Promise<Command> {
   const program = new Command('palyra')
     .description('command-line client for palyrad, the Palyra agent-run daemon')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
@@ -25,15 +30,14 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   addGlobalOptions(program);
-  registerVersionCommand(program);
-  registerJournalCommands(program);
-  registerStatusCommand(program);
-  addHttpRunCommands(registerRunsGroup(program));
-  registerLoginCommands(program);
-  registerGatewayCommands(program);
-  registerPairingCommands(program);
-  registerNodesCommands(program);
-  registerNodeCommands(program);
+  for (const group of COMMAND_GROUPS) {
+    const names = Object.keys(group.commands);
+    if (load === 'all' || names.some((name) => load.has(name))) (await group.load())(program);
+    for (const [name, description] of Object.entries(group.commands)) {
+      const command = program.commands.find((candidate) => candidate.name() === name) ?? program.command(name);
+      command.description(description);
+    }
+  }
   return program;
 }
 
@@ -42,7 +46,11 @@ export function buildProgram(): Command {
  * left in process.exitCode, 2 for usage errors, or the code `reportError` chose.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const args = argv.slice(2);
+  const word = commandWord(args);
+  // `palyra help runs` shows the help of `runs`, so that group must be loaded too.
+  const wanted = new Set([word, word === 'help' ? commandWord(args.slice(args.indexOf('help') + 1)) : undefined].filter((name): name is string => name !== undefined));
+  const program = await buildProgram(wanted);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;

@@ -109,11 +109,19 @@ const CODE_EXITS: Partial<Record<ErrorCode, { exitCode: number; hint: string }>>
   permission_denied: { exitCode: EXIT_CODES.permissionDenied, hint: 'this credential is not allowed to do that: use one with the needed scope (palyra tokens create --scope …) or the admin token' },
   not_found: { exitCode: EXIT_CODES.notFound, hint: 'check the id or name (list commands show what exists)' },
   invalid_argument: { exitCode: EXIT_CODES.usage, hint: 'check the arguments (add --help to the command for usage)' },
-  unavailable: { exitCode: EXIT_CODES.unavailable, hint: 'is palyrad running? check --url / PALYRA_URL and --grpc / PALYRA_GRPC' },
+  unavailable: { exitCode: EXIT_CODES.unavailable, hint: 'is palyrad running? start it with `npm start` (or `palyrad`), or point --url / --grpc (PALYRA_URL / PALYRA_GRPC) at the one you mean' },
   deadline_exceeded: { exitCode: EXIT_CODES.unavailable, hint: 'the daemon did not answer in time; try again' },
 };
 
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens there)',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved right now',
+  EHOSTUNREACH: 'the host is unreachable',
+  ETIMEDOUT: 'no answer in time',
+};
+const NETWORK_ERRORS = new Set(Object.keys(NETWORK_REASONS));
 
 function networkErrorCode(error: unknown): string | undefined {
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
@@ -127,9 +135,10 @@ function describeError(error: unknown): ErrorReport {
   }
   const network = typeof error === 'object' && error !== null ? networkErrorCode(error) : undefined;
   if (network) {
-    const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : network;
+    const failure = (error instanceof Error && error.cause instanceof Error ? error.cause : error) as { address?: unknown; port?: unknown; message?: unknown };
+    const where = typeof failure.address === 'string' ? ` at ${failure.address.includes(':') ? `[${failure.address}]` : failure.address}:${String(failure.port)}` : '';
     const known = CODE_EXITS.unavailable;
-    return { code: 'unavailable', message: `cannot reach palyrad: ${detail}`, exitCode: EXIT_CODES.unavailable, ...(known ? { hint: known.hint } : {}) };
+    return { code: 'unavailable', message: `cannot reach palyrad${where}: ${NETWORK_REASONS[network] ?? network}`, exitCode: EXIT_CODES.unavailable, ...(known ? { hint: known.hint } : {}) };
   }
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);

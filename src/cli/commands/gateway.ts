@@ -14,7 +14,6 @@ export function registerGatewayCommands(program: Command): void {
 
   program
     .command('sessions')
-    .description('your sessions')
     .command('list')
     .option('--archived', 'include archived sessions')
     .option('--limit <n>', 'at most this many', '100')
@@ -28,7 +27,7 @@ export function registerGatewayCommands(program: Command): void {
       }),
     );
 
-  const approvals = program.command('approvals').description('tool approvals');
+  const approvals = program.command('approvals');
   approvals
     .command('list')
     .option('--pending', 'only undecided approvals')
@@ -59,7 +58,7 @@ export function registerGatewayCommands(program: Command): void {
       }),
     );
 
-  const tokens = program.command('tokens').description('scoped API tokens');
+  const tokens = program.command('tokens');
   tokens
     .command('create')
     .argument('<name>')

@@ -22,7 +22,7 @@ type WireVerdict = { ok: true; count: number; head: string | null } | { ok: fals
 
 /** Adds `journal verify [--state-dir D | --remote] [--json]` to `program`. */
 export function registerJournalCommands(program: Command): void {
-  const journal = program.command('journal').description('inspect the audit journal');
+  const journal = program.command('journal');
   journal
     .command('verify')
     .description('check every hash-chain link of the journal (offline, read-only; --remote asks the running daemon)')

@@ -9,7 +9,6 @@ import { loadSession, removeSession, saveSession, sessionFilePath } from '../ses
 export function registerLoginCommands(program: Command): void {
   program
     .command('login')
-    .description('exchange the admin token for a session token, stored 0600; later commands use it over HTTP and gRPC')
     .option('--principal <admin:name>', 'the admin principal to act as', 'admin:local')
     .option('--ttl <seconds>', 'session lifetime in seconds', '3600')
     .action(async (options: { principal: string; ttl: string }, command: Command) => {
@@ -21,7 +20,7 @@ export function registerLoginCommands(program: Command): void {
         const metadata = clients.metadata();
         metadata.set('x-palyra-device-id', deviceId);
         const response = await new Promise<{ sessionToken: string; principal: string; expiresAtUnixMs: number }>((resolve, reject) =>
-          clients.auth.exchangeToken({ v: 1, scopes: [], ttlSeconds: Number(options.ttl) }, metadata, (error, value) => (error ? reject(fromServiceError(error)) : resolve(value))),
+          clients.auth.exchangeToken({ v: 1, scopes: [], ttlSeconds: Number(options.ttl) }, metadata, (error, value) => (error ? reject(fromServiceError(error, clients.address)) : resolve(value))),
         );
         const path = saveSession({
           token: response.sessionToken,
@@ -43,7 +42,6 @@ export function registerLoginCommands(program: Command): void {
 
   program
     .command('logout')
-    .description('revoke the stored session token on the daemon and delete it')
     .action(async (_options: unknown, command: Command) => {
       const globals = readGlobalOptions(command);
       const output = createOutput({ json: globals.json });

@@ -17,7 +17,7 @@ function defaultStateDir(): string {
 const transportOption = () => new Option('--transport <kind>', 'auto (QUIC, then TLS over TCP) | quic | tcp').choices(['auto', 'quic', 'tcp']).default('auto');
 
 export function registerNodeCommands(program: Command): void {
-  const node = program.command('node').description('run this machine as a node: pair it with a daemon, then serve its capabilities');
+  const node = program.command('node');
 
   node
     .command('pair <join-string>')

@@ -50,7 +50,7 @@ function presence(node: NodeBody): string {
 }
 
 export function registerNodesCommands(program: Command): void {
-  const nodes = program.command('nodes').description('paired remote nodes: list them, invoke a capability, revoke one');
+  const nodes = program.command('nodes');
   const deviceId = ulidArgument('device id');
 
   nodes

@@ -46,7 +46,7 @@ function addDecision(pairing: Command, verb: 'approve' | 'reject', description: 
 }
 
 export function registerPairingCommands(program: Command): void {
-  const pairing = program.command('pairing').description('pair remote nodes: create codes, review and decide pairing requests');
+  const pairing = program.command('pairing');
 
   pairing
     .command('create')

@@ -52,7 +52,7 @@ class ActiveRun {
       this.call.on('error', (error: grpc.ServiceError) => {
         this.ended = true;
         this.waiter?.('run_ended');
-        reject(fromServiceError(error));
+        reject(fromServiceError(error, clients.address));
       });
       this.call.on('end', () => {
         this.ended = true;
@@ -182,7 +182,6 @@ async function chat(command: Command): Promise<number> {
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
-    .description('run one prompt and stream its reply (the run id and a summary go to stderr; approvals are asked on stdin)')
     .argument('<prompt>', 'the prompt text')
     .action(async (prompt: string, _options: unknown, command: Command) => {
       process.exitCode = await runOnce(command, prompt);
@@ -190,7 +189,6 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command('chat')
-    .description('interactive session: each line is a turn, approvals are asked inline (y / n / s); Ctrl-C cancels a turn, Ctrl-D leaves')
     .action(async (_options: unknown, command: Command) => {
       process.exitCode = await chat(command);
     });

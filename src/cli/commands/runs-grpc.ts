@@ -104,7 +104,7 @@ export function addGrpcRunCommands(runs: Command): void {
         const renderer = createRunRenderer({ stdout: process.stdout, stderr: process.stderr, announceApprovals: true });
         await new Promise<void>((resolve, reject) => {
           stream.on('data', (event: RunStreamEvent) => (out.json ? out.event(eventToJson(event), '') : renderer.show(event)));
-          stream.on('error', (error: grpc.ServiceError) => reject(fromServiceError(error)));
+          stream.on('error', (error: grpc.ServiceError) => reject(fromServiceError(error, clients.address)));
           stream.on('end', () => resolve());
         });
         renderer.breakLine();

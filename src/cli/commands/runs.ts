@@ -3,5 +3,5 @@ import type { Command } from 'commander';
 
 /** The `palyra runs` group, created by whichever command module asks first (order in main.ts does not matter). */
 export function registerRunsGroup(program: Command): Command {
-  return program.commands.find((command) => command.name() === 'runs') ?? program.command('runs').description('list, inspect, follow and cancel agent runs');
+  return program.commands.find((command) => command.name() === 'runs') ?? program.command('runs');
 }

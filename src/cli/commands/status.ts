@@ -18,7 +18,6 @@ interface StatusBody {
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('show the daemon status (version, listeners, active runs, journal head)')
     .action(async (_options: unknown, command: Command) => {
       const global = readGlobalOptions(command);
       const status = await adminClient(global).get<StatusBody>('/admin/v1/status');

@@ -8,7 +8,6 @@ import { createOutput } from '../output.js';
 export function registerVersionCommand(program: Command): void {
   program
     .command('version')
-    .description('print the palyra version (--json: {"version","node"})')
     .action((_options: unknown, command: Command) => {
       const output = createOutput({ json: readGlobalOptions(command).json });
       output.result({ version: PACKAGE_VERSION, node: process.version }, `palyra ${PACKAGE_VERSION}`);

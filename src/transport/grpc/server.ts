@@ -6,6 +6,7 @@ import { AuthServiceService } from '../../gen/palyra/auth/v1/auth.js';
 import { ApprovalsServiceService, GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
 import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
 import type { HandlerDeps } from './handler.js';
+import { routeLibraryLogs } from './library-log.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withMessageLimit } from './limits.js';
 import { addStandardServices } from './reflection.js';
 import { approvalsService } from './services/approvals.js';
@@ -34,6 +35,7 @@ export interface GrpcServer {
 }
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  routeLibraryLogs(options.logger);
   const credentials = serverCredentials(options.tls);
   const server = new grpc.Server(serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }));
   const deps: HandlerDeps = { core: options.core, logger: options.logger };
