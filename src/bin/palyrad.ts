@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { isCoreError, type ErrorCode } from '../core/errors.js';
 import type { RunningDaemon } from '../daemon.js';
 import { loadConfig, type ConfigFlags } from '../infra/config/load-config.js';
+import { renderConfigToml } from '../infra/config/config-toml.js';
 import { redactConfig } from '../infra/config/redact-config.js';
 import { LOG_LEVELS } from '../infra/config/schema.js';
 import { createLogger, type Logger } from '../infra/log.js';
@@ -13,7 +14,7 @@ import { PACKAGE_VERSION } from '../infra/package-version.js';
 
 interface DaemonFlags extends ConfigFlags {
   readyFile?: string;
-  printConfig?: boolean;
+  printConfig?: boolean | string;
 }
 
 const CHECK_CONFIG = 'palyrad --help lists the flags; palyrad --print-config shows the effective configuration';
@@ -35,7 +36,7 @@ function buildCommand(): Command {
     .option('--quic-port <port>', 'QUIC (UDP) port, 0 = any free port (env PALYRA_QUIC_PORT, default 7444)')
     .option('--host <host>', 'bind address of all listeners; non-loopback needs TLS and an admin token (default 127.0.0.1)')
     .option('--ready-file <path>', 'file written once the daemon listens (for supervisors and tests)')
-    .option('--print-config', 'print the effective configuration as JSON, secrets redacted, and exit')
+    .option('--print-config [format]', 'print the effective configuration as palyra.toml (or `json`), secrets left out, and exit')
     .option('--log-level <level>', `${LOG_LEVELS.join(' | ')} (env PALYRA_LOG_LEVEL, default info)`)
     .showHelpAfterError('hint: run `palyrad --help` for the options')
     .exitOverride();
@@ -105,8 +106,16 @@ async function run(argv: readonly string[]): Promise<number> {
     reportStartupError(error, debug);
     return 1;
   }
-  if (printConfig) {
+  if (printConfig === 'json') {
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    return 0;
+  }
+  if (printConfig !== undefined) {
+    if (printConfig !== true && printConfig !== 'toml') {
+      process.stderr.write(`palyrad: --print-config takes toml (the default) or json, not ${JSON.stringify(printConfig)}\nhint: ${CHECK_CONFIG}\n`);
+      return 2;
+    }
+    process.stdout.write(renderConfigToml(config, { annotate: false }));
     return 0;
   }
   const logger = createLogger({ level: config.log.level });

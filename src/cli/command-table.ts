@@ -46,6 +46,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: { init: 'write a commented palyra.toml with every key at its default (--output, --force)' },
+    load: async () => (await import('./commands/init.js')).registerInitCommand,
+  },
+  {
     commands: { journal: 'inspect the audit journal' },
     load: async () => (await import('./commands/journal.js')).registerJournalCommands,
   },

@@ -74,8 +74,8 @@ describe('palyra', () => {
 });
 
 describe('palyrad', () => {
-  test('--print-config → exit 0, effective config as JSON with flags applied and the token redacted', () => {
-    const { code, stdout, stderr } = run('palyrad', ['--print-config', '--state-dir', stateDir, '--http-port', '0'], {
+  test('--print-config json → exit 0, effective config as JSON with flags applied and the token redacted', () => {
+    const { code, stdout, stderr } = run('palyrad', ['--state-dir', stateDir, '--http-port', '0', '--print-config', 'json'], {
       PALYRA_ADMIN_TOKEN: TOKEN,
       PALYRA_GRPC_PORT: '7500',
     });
