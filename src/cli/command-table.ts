@@ -50,6 +50,14 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./commands/init.js')).registerInitCommand,
   },
   {
+    commands: { completion: 'print a shell completion script: bash, zsh or fish (e.g. source <(palyra completion bash))' },
+    load: async () => (await import('./commands/completion.js')).registerCompletionCommand,
+  },
+  {
+    commands: { dashboard: 'print the web console URL and open it in a browser (--no-open only prints it)' },
+    load: async () => (await import('./commands/dashboard.js')).registerDashboardCommand,
+  },
+  {
     commands: { journal: 'inspect the audit journal' },
     load: async () => (await import('./commands/journal.js')).registerJournalCommands,
   },

@@ -50,7 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const word = commandWord(args);
   // `palyra help runs` shows the help of `runs`, so that group must be loaded too.
   const wanted = new Set([word, word === 'help' ? commandWord(args.slice(args.indexOf('help') + 1)) : undefined].filter((name): name is string => name !== undefined));
-  const program = await buildProgram(wanted);
+  // A completion script covers every command, so `completion` loads them all.
+  const program = await buildProgram(wanted.has('completion') ? 'all' : wanted);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
