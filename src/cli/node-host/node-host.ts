@@ -38,6 +38,8 @@ function isFatal(error: unknown): boolean {
 export class NodeHost {
   private stopped = false;
   private link: NodeLink | null = null;
+  /** The open task channel: over TCP it has a socket of its own, which closing the link does not close. */
+  private channel: TaskChannelClient | null = null;
   private readonly running = new Map<string, AbortController>();
   private readonly finished: FinishedTasks;
   private wake: (() => void) | null = null;
@@ -60,6 +62,7 @@ export class NodeHost {
     this.stopped = true;
     for (const task of this.running.values()) task.abort(new Error('node host stopping'));
     this.wake?.();
+    this.channel?.close();
     await this.link?.close();
     await this.done;
   }
@@ -123,6 +126,8 @@ export class NodeHost {
       onRegistered();
       this.emit({ type: 'registered' });
       channel = await client.openTaskChannel({ deviceId: identity.deviceId, maxConcurrentTasks: this.options.config.maxConcurrentTasks });
+      this.channel = channel;
+      if (this.stopped) channel.close();
       const open = channel;
       const beat = async () => {
         try {
@@ -144,6 +149,7 @@ export class NodeHost {
     } finally {
       clearTimeout(heartbeat);
       channel?.close();
+      this.channel = null;
       this.link = null;
       await link.close();
     }
