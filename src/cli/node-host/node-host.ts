@@ -31,8 +31,14 @@ export interface NodeHostOptions {
 }
 
 /** Errors after which reconnecting cannot help: the device is revoked or was never paired. */
-function isFatal(error: unknown): boolean {
+function isFatal(error: unknown): error is CoreError {
   return isCoreError(error, 'permission_denied') || isCoreError(error, 'failed_precondition');
+}
+
+/** What the node's operator reads when the host stops for good: a refusal says that retrying is over. */
+function explainFatal(error: CoreError): CoreError {
+  if (error.code !== 'permission_denied') return error;
+  return new CoreError('permission_denied', `the daemon refuses this device (${error.message}); the node host stops and will not reconnect. Pair again from a new state directory to serve this daemon.`, { details: error.details, cause: error });
 }
 
 export class NodeHost {
@@ -81,7 +87,7 @@ export class NodeHost {
         if (this.stopped) break;
         this.emit({ type: 'disconnected', error: error instanceof Error ? error.message : String(error) });
         if (isFatal(error)) {
-          fatal = error as CoreError;
+          fatal = explainFatal(error);
           break;
         }
       }

@@ -18,6 +18,7 @@ import { type Frame, PROTOCOL_VERSION, readFrames } from '../../transport/quic/c
 import { fromErrorFrame } from '../../transport/quic/errors.js';
 import { FrameWriter } from '../../transport/quic/frame-writer.js';
 import { METHOD_PREFIX, OPEN_TASK_CHANNEL } from '../../transport/quic/methods.js';
+import { QUIC_CLOSE_CODES } from '../../transport/quic/quic-listener.js';
 import type { RpcStream } from '../../transport/quic/rpc-stream.js';
 import type { NodeLink } from './dial.js';
 
@@ -71,7 +72,11 @@ export class NodeRpcClient {
     const frames = readFrames(stream.chunks);
     return {
       messages: (async function* () {
-        for await (const frame of frames) yield decodeFrame(frame, OpenTaskChannelResponse);
+        try {
+          for await (const frame of frames) yield decodeFrame(frame, OpenTaskChannelResponse);
+        } catch (error) {
+          throw toStreamError(error);
+        }
       })(),
       send: (body) => writer.send({ kind: 'message', payload: OpenTaskChannelRequest.encode({ v: PROTOCOL_VERSION, body }).finish() }),
       close: () => {
@@ -116,13 +121,19 @@ const TLS_ALERT_LAST = 0x1ff;
 /**
  * A failed stream as a CoreError. Over QUIC a refused client certificate shows up only here, on the
  * first stream (the dial itself succeeds): a revoked certificate is `permission_denied` (fatal for the
- * node host), any other TLS alert `unauthenticated`; everything else is `unavailable` (reconnect).
+ * node host), any other TLS alert `unauthenticated`. A connection the daemon closed because this
+ * device was revoked is `permission_denied` too; everything else is `unavailable` (reconnect).
  */
 function toStreamError(error: unknown): CoreError {
   if (error instanceof CoreError) return error;
-  const code = (error as { data?: { errorCode?: unknown } } | null)?.data?.errorCode;
-  if (code === CERTIFICATE_REVOKED) return new CoreError('permission_denied', 'the daemon refused this device certificate: revoked', { cause: error });
-  if (typeof code === 'number' && code >= TLS_ALERT_FIRST && code <= TLS_ALERT_LAST) {
+  const data = (error as { data?: { errorCode?: unknown; isApp?: unknown; reason?: unknown } } | null)?.data;
+  const code = data?.errorCode;
+  if (data?.isApp === true && code === QUIC_CLOSE_CODES.revoked) {
+    const reason = data.reason instanceof Uint8Array && data.reason.length > 0 ? Buffer.from(data.reason).toString('utf8') : 'device revoked';
+    return new CoreError('permission_denied', reason, { details: { reason: 'device_revoked' }, cause: error });
+  }
+  if (data?.isApp !== true && code === CERTIFICATE_REVOKED) return new CoreError('permission_denied', 'the daemon refused this device certificate: revoked', { cause: error });
+  if (data?.isApp !== true && typeof code === 'number' && code >= TLS_ALERT_FIRST && code <= TLS_ALERT_LAST) {
     return new CoreError('unauthenticated', `the daemon refused this client certificate (TLS alert ${code - TLS_ALERT_FIRST})`, { cause: error });
   }
   return new CoreError('unavailable', `node RPC stream failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
