@@ -71,8 +71,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         report(error, frame, peer, requestId);
         await close(carrier, writer, frame);
       };
+      // A certificate that was presented must be valid whatever the method, as the QUIC handshake
+      // already demands of it; pairing methods then ignore whose it is (docs/node-rpc.md §3).
       const contextFor = (needsCertificate: boolean): CallContext | null =>
-        needsCertificate ? authenticatePeer(core.devices, peer, { signal: abort.signal, requestId }) : null;
+        needsCertificate || peer.certificateDer ? authenticatePeer(core.devices, peer, { signal: abort.signal, requestId }) : null;
       try {
         const first = await withTimeout(frames.next(), requestTimeoutMs);
         if (first.done) throw new FrameError('malformed_frame', 'the stream ended before its request frame');

@@ -2,10 +2,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import Logger, { LogLevel } from '@matrixai/logger';
-import { events, native, type QUICConnection, QUICServer, type QUICStream } from '@matrixai/quic';
+import { events, type QUICConnection, QUICServer, type QUICStream } from '@matrixai/quic';
 import type { Logger as PinoLogger } from 'pino';
+import type { CertificateRefusal } from '../../core/devices/certificate-authority.js';
 import type { DeviceService } from '../../core/devices/devices.js';
 import { CoreError, isCoreError } from '../../core/errors.js';
+import { CERTIFICATE_ALERTS, QUIC_CRYPTO_ERROR_BASE } from './certificate-alerts.js';
 import type { NodeConnections } from './connections.js';
 import type { Dispatcher } from './dispatch.js';
 import type { PeerFaults } from './peer-faults.js';
@@ -69,8 +71,10 @@ const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.b
 /**
  * Starts the listener. Client certificates are optional at the TLS layer (an unpaired node must reach
  * BeginPairing); a certificate that is sent must pass `authenticateCertificate` (chain, validity, EKU,
- * SAN, allow-list, revocation) or the handshake fails: the library's `verifyCallback` replaces the
- * native chain check, so it has to do all of it. Early data is off and peers may open no
+ * SAN, allow-list, revocation) or the handshake fails with the TLS alert of its `CertificateRefusal`.
+ * BoringSSL checks the chain against our CA first (with `verifyPeerOptional` it sends the same alerts
+ * for a foreign CA, a bad signature, an expired or a serverAuth-only certificate); `verifyCallback`
+ * then checks everything again, our own rules included. Early data is off and peers may open no
  * unidirectional streams (the library's early-stream defects; see docs/node-rpc.md).
  */
 export async function startQuicListener(options: QuicListenerOptions): Promise<QuicListener> {
@@ -104,7 +108,9 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
           devices.authenticateCertificate(leaf);
           return undefined;
         } catch (error) {
-          return isCoreError(error, 'permission_denied') ? native.CryptoError.CertificateRevoked : native.CryptoError.BadCertificate;
+          const reason = isCoreError(error) ? error.details.reason : undefined;
+          const alert = typeof reason === 'string' && Object.hasOwn(CERTIFICATE_ALERTS, reason) ? CERTIFICATE_ALERTS[reason as CertificateRefusal] : CERTIFICATE_ALERTS.bad_certificate;
+          return QUIC_CRYPTO_ERROR_BASE + alert;
         }
       },
       applicationProtos: [ALPN],
