@@ -11,6 +11,7 @@ import { loadOrCreateDaemonCa } from '../../src/infra/crypto/daemon-ca.js';
 import { loadOrCreateNodeIdentity } from '../../src/infra/crypto/node-identity.js';
 import { encodeFrame } from '../../src/transport/quic/codec.js';
 import { METHOD_PREFIX } from '../../src/transport/quic/methods.js';
+import type { RpcStream } from '../../src/transport/quic/rpc-stream.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeNodeDir, pairWithDaemon, removeNodeDir, waitForNode } from '../helpers/node-host.js';
 
@@ -23,6 +24,18 @@ interface LogLine {
 }
 
 const ROUNDS = 10;
+
+/** Reads a stream to its end; a daemon that never ends it gets it destroyed after 3 s. */
+async function drain(stream: RpcStream): Promise<void> {
+  const timer = setTimeout(() => stream.destroy(new Error('never ended')), 3_000);
+  try {
+    for await (const _ of stream.chunks) void _;
+  } catch {
+    // Destroyed: the assertions on the log still run.
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('peer faults in the daemon log', () => {
   let daemon: TestDaemon;
@@ -44,7 +57,7 @@ describe('peer faults in the daemon log', () => {
     for (const dir of dirs) removeNodeDir(dir);
   });
 
-  test('resets, FIN-only streams, bad frames, foreign certificates, stream limits and node shutdowns → no error-level line, no stack trace; one summary of the faults', async () => {
+  test('resets, FIN-only streams, bad frames, foreign certificates, stream limits and node shutdowns → no error-level line, no stack trace; one summary of the faults', { timeout: 120_000 }, async () => {
     const pin = loadDaemonPin(nodeDir);
     const identity = loadOrCreateNodeIdentity(nodeDir);
     const connect = async (transport: 'quic' | 'tcp', clientCertificate: { privateKeyPem: string; certificatePem: string } | null = null) => {
@@ -76,7 +89,7 @@ describe('peer faults in the daemon log', () => {
         const unknown = await link.openStream();
         await unknown.write(encodeFrame({ kind: 'request', method: `${METHOD_PREFIX}Nope`, payload: new Uint8Array() }));
         await unknown.end();
-        for (const stream of [finOnly, garbage, unknown]) for await (const _ of stream.chunks) void _;
+        await Promise.all([finOnly, garbage, unknown].map((stream) => drain(stream)));
       }
       const refused = await connect(transport, { privateKeyPem: identity.tls.privateKeyPem, certificatePem: foreign.certificatePem });
       await assert.rejects(new NodeRpcClient(refused, 5_000).heartbeat({ deviceId: { ulid: identity.deviceId }, sentAtUnixMs: 0, runningTasks: 0 }));
