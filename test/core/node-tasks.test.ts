@@ -100,7 +100,8 @@ describe('node task queue', () => {
     const old = new RecordingSink();
     const a = fx.core.nodes.attach(node.ctx, old);
     const b = fx.core.nodes.attach(node.ctx, new RecordingSink());
-    assert.match(old.closedReason ?? '', /superseded/);
+    assert.equal(old.closedWith?.code, 'aborted');
+    assert.equal(old.closedWith?.details.reason, 'superseded');
     a.detach();
     b.detach();
   });
@@ -197,7 +198,9 @@ describe('node task queue', () => {
     await fx.core.devices.revoke(fx.admin, target.identity.deviceId, 'compromised');
     assert.ok(fails('failed_precondition', /device revoked/)(await outcome));
     assert.equal(stateOf(fx, task?.taskId ?? ''), 'cancelled');
-    assert.equal(sink.closedReason, 'device revoked');
+    assert.equal(sink.closedWith?.code, 'permission_denied', 'a revoked node is told it may not come back');
+    assert.equal(sink.closedWith?.details.reason, 'device_revoked');
+    assert.match(sink.closedWith?.message ?? '', /device revoked: compromised/);
     assert.throws(() => fx.core.nodes.attach(target.ctx, new RecordingSink()), fails('permission_denied', /revoked/));
   });
 });

@@ -127,7 +127,7 @@ describe('NodeAdminService: pairing → DecidePairing → ListNodes → InvokeNo
     const revoked = await call(client, client.revokeDevice, { v: 1, deviceId: { ulid: deviceId }, reason: 'lost laptop' }, admin);
     assert.equal(revoked.deviceId?.ulid, deviceId);
     assert.equal(revoked.revoked, true);
-    assert.ok(sink.closedReason);
+    assert.ok(sink.closedWith);
     const { nodes } = await call(client, client.listNodes, { v: 1, afterDeviceId: '', limit: 0 }, admin);
     assert.equal(nodes[0]?.revoked, true);
     assert.equal((await call(client, client.revokeDevice, { v: 1, deviceId: { ulid: deviceId }, reason: '' }, admin)).revoked, false);

@@ -138,7 +138,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
 export class RecordingSink implements TaskSink {
   readonly pushed: NodeTaskDelivery[] = [];
   readonly cancelled: Array<{ taskId: string; reason: string }> = [];
-  closedReason: string | null = null;
+  closedWith: CoreError | null = null;
   private waiters: Array<() => void> = [];
 
   push(task: NodeTaskDelivery): void {
@@ -151,8 +151,8 @@ export class RecordingSink implements TaskSink {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
-  close(reason: string): void {
-    this.closedReason = reason;
+  close(error: CoreError): void {
+    this.closedWith = error;
   }
 
   /** Resolves once `count` tasks were pushed (fails after `timeoutMs`). */

@@ -185,7 +185,7 @@ describe('pairing → approval → node list → invoke → revoke over /admin/v
     assert.equal(revoked.status, 200);
     assert.equal(revoked.body.device_id, deviceId);
     assert.equal(revoked.body.revoked, true);
-    assert.ok(sink.closedReason, 'the task channel was closed');
+    assert.ok(sink.closedWith, 'the task channel was closed');
     const node = (await api('GET', '/nodes')).body.nodes[0];
     assert.equal(node.status, 'revoked');
     assert.equal(node.revoke_reason, 'decommissioned');

@@ -1,4 +1,4 @@
-// Regression for the @matrixai/quic pre-auth crash: hostile datagrams (random, truncated, unknown version, 0-RTT and Handshake for unknown ids) leave the daemon serving.
+// Hostile datagrams (random, truncated, unknown version, 0-RTT and Handshake for unknown ids, short Initials) leave the daemon serving and never make it a reflector.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -52,6 +52,34 @@ function hostilePackets(): Array<{ name: string; bytes: Buffer }> {
   ];
 }
 
+/** The 18-byte Initial of issue 10 (8-byte DCID, no SCID, empty token, one payload byte) that drew a 167-byte Retry. */
+function shortInitial(): Buffer {
+  return Buffer.concat([Buffer.from([0xc0, 0, 0, 0, 1, 8]), randomBytes(8), Buffer.from([0, 0, 0x01, 0])]);
+}
+
+/** An Initial without a token, padded to exactly `size` bytes. */
+function initialOfSize(size: number): Buffer {
+  const header = longHeader(0, { payload: Buffer.alloc(0) });
+  const packet = longHeader(0, { payload: randomBytes(size - header.length) });
+  assert.equal(packet.length, size);
+  return packet;
+}
+
+/** Sends one datagram from a fresh socket and returns every datagram that comes back within `waitMs`. */
+async function repliesTo(port: number, bytes: Buffer, waitMs = 500): Promise<Buffer[]> {
+  const socket = createSocket('udp4');
+  const replies: Buffer[] = [];
+  socket.on('message', (message) => replies.push(message));
+  try {
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => socket.send(bytes, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return replies;
+  } finally {
+    socket.close();
+  }
+}
+
 async function send(port: number, packets: Buffer[]): Promise<void> {
   const socket = createSocket('udp4');
   try {
@@ -102,6 +130,35 @@ describe('crafted datagrams against the QUIC listener', () => {
       await assertServing();
     });
   }
+
+  // RFC 9000 §14.1: an Initial in a datagram under 1,200 bytes is discarded; §8.1: at most 3× to an unvalidated address.
+  test('the 18-byte Initial of issue 10 → no reply at all (it drew a 167-byte Retry)', async () => {
+    const packet = shortInitial();
+    assert.equal(packet.length, 18);
+    assert.deepEqual(await repliesTo(port, packet), []);
+  });
+
+  test('an Initial without a token in a 1,199-byte datagram → no reply', async () => {
+    assert.deepEqual(await repliesTo(port, initialOfSize(1_199)), []);
+  });
+
+  test('an Initial without a token in a 1,200-byte datagram → one Retry, at most 3× the datagram', async () => {
+    const replies = await repliesTo(port, initialOfSize(1_200));
+    assert.equal(replies.length, 1);
+    const retry = replies[0] as Buffer;
+    assert.equal(((retry[0] ?? 0) >> 4) & 0x3, 3, 'a Retry packet');
+    assert.ok(retry.length <= 3 * 1_200, `${retry.length} bytes`);
+  });
+
+  test('every hostile datagram → no reply to one under 1,200 bytes, never more than 3× to a larger one', async () => {
+    const results = await Promise.all(hostilePackets().map(async (packet) => ({ packet, replies: await repliesTo(port, packet.bytes) })));
+    for (const { packet, replies } of results) {
+      const sent = packet.bytes.length;
+      const received = replies.reduce((sum, reply) => sum + reply.length, 0);
+      if (sent < 1_200) assert.equal(received, 0, `${packet.name} (${sent} bytes) drew ${received} bytes`);
+      else assert.ok(received <= 3 * sent, `${packet.name} (${sent} bytes) drew ${received} bytes`);
+    }
+  });
 
   test('a burst of 2,000 mixed hostile datagrams → daemon up, paired node still served', async () => {
     const all = hostilePackets().map((p) => p.bytes);

@@ -109,7 +109,16 @@ async function dialQuic(options: DialOptions): Promise<NodeLink> {
   client.addEventListener(events.EventQUICClientError.name, () => undefined);
   return {
     kind: 'quic',
-    openStream: async () => webRpcStream(connection.newStream('bidi')),
+    openStream: async () => {
+      try {
+        return webRpcStream(connection.newStream('bidi'));
+      } catch (error) {
+        // The daemon may have closed the connection before the first stream (a refused certificate's
+        // alert arrives right after the handshake): report why, as a failed stream would.
+        const closed = connection.getConnectionError();
+        throw closed ? Object.assign(new Error('the daemon closed the connection'), { data: closed, cause: error }) : error;
+      }
+    },
     closed,
     // Destroying a connection the server already refused can wait forever on the library's close; bounded.
     close: () =>

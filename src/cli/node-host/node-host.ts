@@ -31,13 +31,21 @@ export interface NodeHostOptions {
 }
 
 /** Errors after which reconnecting cannot help: the device is revoked or was never paired. */
-function isFatal(error: unknown): boolean {
+function isFatal(error: unknown): error is CoreError {
   return isCoreError(error, 'permission_denied') || isCoreError(error, 'failed_precondition');
+}
+
+/** What the node's operator reads when the host stops for good: a refusal says that retrying is over. */
+function explainFatal(error: CoreError): CoreError {
+  if (error.code !== 'permission_denied') return error;
+  return new CoreError('permission_denied', `the daemon refuses this device (${error.message}); the node host stops and will not reconnect. Pair again from a new state directory to serve this daemon.`, { details: error.details, cause: error });
 }
 
 export class NodeHost {
   private stopped = false;
   private link: NodeLink | null = null;
+  /** The open task channel: over TCP it has a socket of its own, which closing the link does not close. */
+  private channel: TaskChannelClient | null = null;
   private readonly running = new Map<string, AbortController>();
   private readonly finished: FinishedTasks;
   private wake: (() => void) | null = null;
@@ -60,6 +68,7 @@ export class NodeHost {
     this.stopped = true;
     for (const task of this.running.values()) task.abort(new Error('node host stopping'));
     this.wake?.();
+    this.channel?.close();
     await this.link?.close();
     await this.done;
   }
@@ -78,7 +87,7 @@ export class NodeHost {
         if (this.stopped) break;
         this.emit({ type: 'disconnected', error: error instanceof Error ? error.message : String(error) });
         if (isFatal(error)) {
-          fatal = error as CoreError;
+          fatal = explainFatal(error);
           break;
         }
       }
@@ -123,6 +132,8 @@ export class NodeHost {
       onRegistered();
       this.emit({ type: 'registered' });
       channel = await client.openTaskChannel({ deviceId: identity.deviceId, maxConcurrentTasks: this.options.config.maxConcurrentTasks });
+      this.channel = channel;
+      if (this.stopped) channel.close();
       const open = channel;
       const beat = async () => {
         try {
@@ -144,6 +155,7 @@ export class NodeHost {
     } finally {
       clearTimeout(heartbeat);
       channel?.close();
+      this.channel = null;
       this.link = null;
       await link.close();
     }

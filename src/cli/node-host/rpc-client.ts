@@ -14,10 +14,12 @@ import {
   RenewCertificateRequest,
   RenewCertificateResponse,
 } from '../../gen/palyra/node/v1/node.js';
+import { QUIC_CRYPTO_ERROR_BASE, refusalOfAlert } from '../../transport/quic/certificate-alerts.js';
 import { type Frame, PROTOCOL_VERSION, readFrames } from '../../transport/quic/codec.js';
 import { fromErrorFrame } from '../../transport/quic/errors.js';
 import { FrameWriter } from '../../transport/quic/frame-writer.js';
 import { METHOD_PREFIX, OPEN_TASK_CHANNEL } from '../../transport/quic/methods.js';
+import { QUIC_CLOSE_CODES } from '../../transport/quic/quic-listener.js';
 import type { RpcStream } from '../../transport/quic/rpc-stream.js';
 import type { NodeLink } from './dial.js';
 
@@ -64,14 +66,18 @@ export class NodeRpcClient {
 
   /** Opens the task channel with its hello; the first server message arrives through `messages`. */
   async openTaskChannel(hello: { deviceId: string; maxConcurrentTasks: number }): Promise<TaskChannelClient> {
-    const stream = await this.link.openStream();
+    const stream = await this.openStream();
     const writer = new FrameWriter(stream);
     const payload = OpenTaskChannelRequest.encode({ v: PROTOCOL_VERSION, body: { $case: 'hello', value: { deviceId: { ulid: hello.deviceId }, maxConcurrentTasks: hello.maxConcurrentTasks } } }).finish();
     await writer.send({ kind: 'request', method: OPEN_TASK_CHANNEL, payload });
     const frames = readFrames(stream.chunks);
     return {
       messages: (async function* () {
-        for await (const frame of frames) yield decodeFrame(frame, OpenTaskChannelResponse);
+        try {
+          for await (const frame of frames) yield decodeFrame(frame, OpenTaskChannelResponse);
+        } catch (error) {
+          throw toStreamError(error);
+        }
       })(),
       send: (body) => writer.send({ kind: 'message', payload: OpenTaskChannelRequest.encode({ v: PROTOCOL_VERSION, body }).finish() }),
       close: () => {
@@ -81,9 +87,17 @@ export class NodeRpcClient {
     };
   }
 
+  private async openStream(): Promise<RpcStream> {
+    try {
+      return await this.link.openStream();
+    } catch (error) {
+      throw toStreamError(error);
+    }
+  }
+
   /** One call: request frame, FIN, then one message or error frame. */
   async unary<Req extends { v: number }, Res>(name: string, request: Codec<Req>, response: Codec<Res>, message: WithoutV<Req>): Promise<Res> {
-    const stream = await this.link.openStream();
+    const stream = await this.openStream();
     const timer = setTimeout(() => stream.destroy(new Error('call timed out')), this.timeoutMs);
     try {
       return await callOnStream(stream, `${METHOD_PREFIX}${name}`, request.encode({ ...message, v: PROTOCOL_VERSION } as Req).finish(), response);
@@ -108,24 +122,40 @@ export async function callOnStream<Res>(stream: RpcStream, method: string, paylo
   }
 }
 
-// TLS alerts the daemon sends while refusing a client certificate (RFC 8446 §6, as QUIC CRYPTO_ERROR 0x100 + alert).
-const CERTIFICATE_REVOKED = 0x100 + 44;
-const TLS_ALERT_FIRST = 0x100;
-const TLS_ALERT_LAST = 0x1ff;
-
 /**
- * A failed stream as a CoreError. Over QUIC a refused client certificate shows up only here, on the
- * first stream (the dial itself succeeds): a revoked certificate is `permission_denied` (fatal for the
- * node host), any other TLS alert `unauthenticated`; everything else is `unavailable` (reconnect).
+ * A failed stream as a CoreError. A refused client certificate shows up here, on the first stream
+ * (TLS 1.3 lets the dial itself succeed): over QUIC as CRYPTO_ERROR 0x100 + alert, over TCP as
+ * OpenSSL's "SSL alert number N". A revoked certificate is `permission_denied` (fatal for the node
+ * host), any other certificate alert `unauthenticated`, both with the alert's name as
+ * `details.reason` (the TCP fallback's error frames carry the same names). A connection the daemon
+ * closed because this device was revoked is `permission_denied` / `device_revoked`; everything else
+ * is `unavailable` (reconnect).
  */
 function toStreamError(error: unknown): CoreError {
   if (error instanceof CoreError) return error;
-  const code = (error as { data?: { errorCode?: unknown } } | null)?.data?.errorCode;
-  if (code === CERTIFICATE_REVOKED) return new CoreError('permission_denied', 'the daemon refused this device certificate: revoked', { cause: error });
-  if (typeof code === 'number' && code >= TLS_ALERT_FIRST && code <= TLS_ALERT_LAST) {
-    return new CoreError('unauthenticated', `the daemon refused this client certificate (TLS alert ${code - TLS_ALERT_FIRST})`, { cause: error });
+  const data = (error as { data?: { errorCode?: unknown; isApp?: unknown; reason?: unknown } } | null)?.data;
+  if (data?.isApp === true && data.errorCode === QUIC_CLOSE_CODES.revoked) {
+    const reason = data.reason instanceof Uint8Array && data.reason.length > 0 ? Buffer.from(data.reason).toString('utf8') : 'device revoked';
+    return new CoreError('permission_denied', reason, { details: { reason: 'device_revoked' }, cause: error });
+  }
+  const alert = tlsAlertOf(error);
+  const refusal = alert === undefined ? undefined : refusalOfAlert(alert);
+  if (refusal) {
+    return new CoreError(refusal === 'certificate_revoked' ? 'permission_denied' : 'unauthenticated', `the daemon refused this client certificate: ${refusal} (TLS alert ${alert})`, {
+      details: { reason: refusal },
+      cause: error,
+    });
   }
   return new CoreError('unavailable', `node RPC stream failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/** The TLS alert a failed stream carries: QUIC's CRYPTO_ERROR range, or OpenSSL's message on TCP. */
+function tlsAlertOf(error: unknown): number | undefined {
+  const data = (error as { data?: { errorCode?: unknown; isApp?: unknown } } | null)?.data;
+  const code = data?.errorCode;
+  if (data?.isApp !== true && typeof code === 'number' && code >= QUIC_CRYPTO_ERROR_BASE && code <= QUIC_CRYPTO_ERROR_BASE + 0xff) return code - QUIC_CRYPTO_ERROR_BASE;
+  const openssl = error instanceof Error ? /SSL alert number (\d+)/.exec(error.message) : null;
+  return openssl ? Number(openssl[1]) : undefined;
 }
 
 function decodeFrame<T>(frame: Frame, codec: Codec<T>): T {

@@ -11,6 +11,14 @@ export interface IssuedDeviceCertificate {
   notAfterMs: number;
 }
 
+/**
+ * Why a client certificate was refused, in `details.reason` of the `unauthenticated` (or, for
+ * `certificate_revoked`, `permission_denied`) error. The names are the TLS alerts of RFC 8446 §6.2, so
+ * QUIC (which refuses with the alert in the handshake) and the TCP fallback (which refuses each call
+ * with an error frame carrying the name) say the same thing.
+ */
+export type CertificateRefusal = 'bad_certificate' | 'unsupported_certificate' | 'certificate_revoked' | 'certificate_expired' | 'unknown_ca' | 'decrypt_error';
+
 /** What a verified device certificate says. */
 export interface VerifiedDeviceCertificate {
   deviceId: string;
@@ -50,7 +58,7 @@ export interface CertificateAuthority {
   /**
    * Verifies a peer's leaf certificate (DER).
    * @throws CoreError `unauthenticated` (not ours, tampered, expired, not yet valid, wrong EKU, no
-   *   device SAN) or `permission_denied` (`isRevoked` said so).
+   *   device SAN) or `permission_denied` (`isRevoked` said so), with a `CertificateRefusal` as `details.reason`.
    */
   verifyDeviceCertificate(
     certDer: Uint8Array,

@@ -5,7 +5,7 @@ import { type CallContext, createContext } from '../context.js';
 import { CoreError } from '../errors.js';
 import { requireCanonicalId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
-import type { CertificateAuthority, IssuedDeviceCertificate } from './certificate-authority.js';
+import type { CertificateAuthority, CertificateRefusal, IssuedDeviceCertificate } from './certificate-authority.js';
 import { checkCapabilities } from './capabilities.js';
 import type { DeviceRecord, DeviceStore, NodeCapability, PairingRequestRecord } from './store.js';
 
@@ -102,7 +102,7 @@ export class DeviceService {
    * Turns a peer's leaf certificate (DER) into the node's context: principal `node:<id>`,
    * credential `device_certificate`, `credentialId` = fingerprint, `expiresAtMs` = notAfter, no scopes.
    * @throws CoreError `unauthenticated` (not ours, expired, wrong EKU/SAN, unknown to this daemon) or
-   *   `permission_denied` (revoked).
+   *   `permission_denied` (revoked), with a `CertificateRefusal` as `details.reason`.
    */
   authenticateCertificate(certDer: Uint8Array, options: { signal?: AbortSignal; requestId?: string } = {}): CallContext {
     const nowMs = this.now();
@@ -111,9 +111,9 @@ export class DeviceService {
       isRevoked: (_fingerprint, deviceId) => this.store.getDevice(deviceId)?.revokedAtMs != null,
     });
     const device = this.store.getDevice(verified.deviceId);
-    if (!device) throw new CoreError('unauthenticated', 'client certificate does not belong to a paired device');
+    if (!device) throw new CoreError('unauthenticated', 'client certificate does not belong to a paired device', { details: { reason: 'bad_certificate' satisfies CertificateRefusal } });
     const known = device.certFingerprint === verified.fingerprint || device.previousCerts.some((cert) => cert.fingerprint === verified.fingerprint);
-    if (!known) throw new CoreError('unauthenticated', 'client certificate is not one this daemon issued to the device (superseded or unknown)');
+    if (!known) throw new CoreError('unauthenticated', 'client certificate is not one this daemon issued to the device (superseded or unknown)', { details: { reason: 'bad_certificate' satisfies CertificateRefusal } });
     return createContext({
       principal: device.principal,
       deviceId: device.deviceId,

@@ -46,7 +46,7 @@ export function parseJoinString(text: string): JoinString {
   const [codeId, secret, caFingerprint] = parts;
   const address = parts.slice(3).join(':');
   if (!isCanonicalId(codeId)) throw badJoin('the code id is not a ULID');
-  if (!secret || !SECRET_PATTERN.test(secret)) throw badJoin('the code secret is not 43 base64url characters');
+  if (!secret || !isCodeSecret(secret)) throw badJoin('the code secret is not 43 base64url characters');
   if (!caFingerprint || !FINGERPRINT_PATTERN.test(caFingerprint)) throw badJoin('the CA fingerprint is not 64 lower-case hex digits');
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
   const port = match ? Number(match[2]) : 0;
@@ -84,11 +84,20 @@ export function pairingTranscript(input: PairingTranscriptInput): Buffer {
 }
 
 /**
- * The HMAC key derived from a code secret: HMAC-SHA256(key = secret as UTF-8, `palyra-pairing-code-key-v1`).
- * The daemon stores only this (never the secret); it verifies proofs but cannot rebuild the join string.
+ * The HMAC key derived from a code secret: HMAC-SHA256(key = the 32 bytes the secret's base64url text
+ * decodes to, `palyra-pairing-code-key-v1`), as docs/node-rpc.md §2.2 says (issue 10: the text itself
+ * was the key, so a node built from the doc failed). The daemon stores only this (never the secret);
+ * it verifies proofs but cannot rebuild the join string. @throws CoreError `invalid_argument` when the
+ * secret is not 32 bytes.
  */
 export function pairingCodeKey(secret: string): Buffer {
-  return createHmac('sha256', secret).update(CODE_KEY_DOMAIN).digest();
+  if (!isCodeSecret(secret)) throw badJoin('the code secret is not 43 base64url characters');
+  return createHmac('sha256', Buffer.from(secret, 'base64url')).update(CODE_KEY_DOMAIN).digest();
+}
+
+/** 43 base64url characters that are the canonical encoding of 32 bytes (the unused low bits zero). */
+function isCodeSecret(text: string): boolean {
+  return SECRET_PATTERN.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text;
 }
 
 /** proof = HMAC-SHA256(key = pairingCodeKey(secret), message = pairingTranscript(input)); 32 bytes. */

@@ -105,7 +105,7 @@ export class NodeService {
         .catch(() => undefined);
     });
     devices.onRevoked((event) => {
-      this.queue.abandonDevice(event.deviceId, 'device revoked');
+      this.queue.abandonDevice(event.deviceId, `device revoked: ${event.reason}`);
     });
   }
 

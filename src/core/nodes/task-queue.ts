@@ -20,8 +20,12 @@ export interface TaskSink {
   push(task: NodeTaskDelivery): void;
   /** Tells the node to stop a task (timeout, cancel, revocation). */
   cancel(taskId: string, reason: string): void;
-  /** A newer channel of the same device replaced this one; the transport should end this stream. */
-  close?(reason: string): void;
+  /**
+   * The channel is over: a newer channel of the same device replaced it (`aborted`, reason
+   * `superseded`), or the device was revoked (`permission_denied`, reason `device_revoked`). The
+   * transport ends the stream with `error`, so the node learns whether reconnecting can help.
+   */
+  close?(error: CoreError): void;
 }
 
 /** How a task ended, as the waiting caller sees it. */
@@ -95,7 +99,7 @@ export class TaskQueue {
     const previous = this.channels.get(deviceId);
     const channel: Channel = { sink, maxConcurrent: Math.max(1, Math.min(maxConcurrent || 1, this.maxInFlight)) };
     this.channels.set(deviceId, channel);
-    if (previous && previous.sink !== sink) previous.sink.close?.('superseded by a newer task channel');
+    if (previous && previous.sink !== sink) previous.sink.close?.(new CoreError('aborted', 'superseded by a newer task channel', { details: { reason: 'superseded' } }));
     for (const task of this.store.listTasks({ deviceId, states: IN_FLIGHT_STATES, limit: this.maxInFlight * 4 })) {
       if (this.channels.get(deviceId) !== channel) break;
       this.deliver(task, channel);
@@ -152,14 +156,14 @@ export class TaskQueue {
     return true;
   }
 
-  /** Cancels every unfinished task of a device and drops its channel (revocation). */
+  /** Revocation: cancels every unfinished task of the device and ends its channel with `permission_denied`. */
   abandonDevice(deviceId: string, reason: string): number {
     let count = 0;
     for (const task of this.store.listTasks({ deviceId, states: UNFINISHED_STATES, limit: 100_000 })) {
       const error = new CoreError('failed_precondition', `task cancelled: ${reason}`, { details: { taskId: task.taskId } });
       if (this.finish(task, { state: 'cancelled', success: false, resultJson: null, error: reason }, { notifyNode: true, waiterError: error })) count += 1;
     }
-    this.channels.get(deviceId)?.sink.close?.(reason);
+    this.channels.get(deviceId)?.sink.close?.(new CoreError('permission_denied', reason, { details: { reason: 'device_revoked' } }));
     this.channels.delete(deviceId);
     return count;
   }

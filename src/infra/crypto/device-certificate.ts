@@ -2,6 +2,7 @@
 // id) and verified completely by us, since the QUIC verify callback replaces the native chain check.
 import { X509Certificate as NativeCertificate } from 'node:crypto';
 import type {
+  CertificateRefusal,
   DeviceCertificateRequest,
   IssuedDeviceCertificate,
   VerifiedDeviceCertificate,
@@ -99,20 +100,21 @@ export function verifyDeviceCertificate(
     native = new NativeCertificate(der);
     parsed = new x509.X509Certificate(der);
   } catch (error) {
-    throw refused('client certificate is not a valid X.509 certificate', error);
+    throw refused('bad_certificate', 'client certificate is not a valid X.509 certificate', error);
   }
-  if (!native.checkIssued(options.ca.native) || !native.verify(options.ca.native.publicKey)) {
-    throw refused('client certificate was not issued by this daemon');
-  }
-  if (native.ca) throw refused('client certificate must not be a CA certificate');
-  if (options.nowMs < parsed.notBefore.getTime()) throw refused('client certificate is not valid yet');
-  if (options.nowMs > parsed.notAfter.getTime()) throw refused('client certificate has expired');
+  if (!native.checkIssued(options.ca.native)) throw refused('unknown_ca', 'client certificate was not issued by this daemon');
+  // Our CA's name with another key's signature: what a TLS stack reports as a failed signature.
+  if (!native.verify(options.ca.native.publicKey)) throw refused('decrypt_error', 'client certificate signature does not verify with this daemon CA');
+  if (native.ca) throw refused('bad_certificate', 'client certificate must not be a CA certificate');
+  // As BoringSSL: a certificate outside its validity window, too early or too late, is certificate_expired.
+  if (options.nowMs < parsed.notBefore.getTime()) throw refused('certificate_expired', 'client certificate is not valid yet');
+  if (options.nowMs > parsed.notAfter.getTime()) throw refused('certificate_expired', 'client certificate has expired');
   const eku = parsed.getExtension<x509.ExtendedKeyUsageExtension>(EKU_OID);
   const usages = eku ? eku.usages.map(String) : [];
-  if (usages.length !== 1 || usages[0] !== CLIENT_AUTH_OID) throw refused('client certificate must have the clientAuth extended key usage only');
+  if (usages.length !== 1 || usages[0] !== CLIENT_AUTH_OID) throw refused('unsupported_certificate', 'client certificate must have the clientAuth extended key usage only');
   const deviceId = deviceIdOf(parsed);
   const fingerprint = fingerprintSha256(der);
-  if (options.isRevoked(fingerprint, deviceId)) throw new CoreError('permission_denied', 'client certificate is revoked');
+  if (options.isRevoked(fingerprint, deviceId)) throw new CoreError('permission_denied', 'client certificate is revoked', { details: { reason: 'certificate_revoked' satisfies CertificateRefusal } });
   return { deviceId, fingerprint, notAfterMs: parsed.notAfter.getTime() };
 }
 
@@ -121,12 +123,12 @@ function deviceIdOf(cert: x509.X509Certificate): string {
   const uris = san ? san.names.items.filter((name) => name.type === 'url').map((name) => name.value) : [];
   const uri = uris.length === 1 ? uris[0] : undefined;
   const deviceId = uri?.startsWith(DEVICE_URI_PREFIX) ? uri.slice(DEVICE_URI_PREFIX.length) : '';
-  if (!isCanonicalId(deviceId)) throw refused(`client certificate must carry exactly one URI SAN ${DEVICE_URI_PREFIX}<ULID>`);
+  if (!isCanonicalId(deviceId)) throw refused('bad_certificate', `client certificate must carry exactly one URI SAN ${DEVICE_URI_PREFIX}<ULID>`);
   const commonNames = cert.subjectName.getField('CN');
-  if (commonNames.length !== 1 || commonNames[0] !== deviceId) throw refused('client certificate subject CN must equal its device id');
+  if (commonNames.length !== 1 || commonNames[0] !== deviceId) throw refused('bad_certificate', 'client certificate subject CN must equal its device id');
   return deviceId;
 }
 
-function refused(message: string, cause?: unknown): CoreError {
-  return new CoreError('unauthenticated', message, cause === undefined ? {} : { cause });
+function refused(reason: CertificateRefusal, message: string, cause?: unknown): CoreError {
+  return new CoreError('unauthenticated', message, { details: { reason }, ...(cause === undefined ? {} : { cause }) });
 }

@@ -6,9 +6,16 @@ export interface Closable {
 }
 
 /**
+ * How long a revoked device's connections stay open: long enough for the task channel's error frame
+ * (`permission_denied`, `device_revoked`, not retryable) to reach the node before the connection
+ * goes. Every call in the meantime is refused, since each authenticates again.
+ */
+export const REVOCATION_CLOSE_GRACE_MS = 250;
+
+/**
  * Every listener adds each certificate-bearing connection here. A revocation closes all of the
- * device's connections synchronously (the count goes back to the core); new ones are refused by the
- * certificate check itself, which reads the live revocation state.
+ * device's connections after REVOCATION_CLOSE_GRACE_MS (the count goes back to the core at once);
+ * new ones are refused by the certificate check itself, which reads the live revocation state.
  */
 export class NodeConnections {
   private readonly byDevice = new Map<string, Set<Closable>>();
@@ -34,12 +41,14 @@ export class NodeConnections {
     };
   }
 
-  /** Closes every open connection of the device; returns how many. */
+  /** Closes every open connection of the device once the grace has passed; returns how many. */
   closeDevice(deviceId: string, reason: string): number {
     const set = this.byDevice.get(deviceId);
     if (!set) return 0;
     const all = [...set];
-    for (const connection of all) connection.close(reason);
+    setTimeout(() => {
+      for (const connection of all) connection.close(reason);
+    }, REVOCATION_CLOSE_GRACE_MS).unref();
     return all.length;
   }
 

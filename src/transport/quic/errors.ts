@@ -1,5 +1,4 @@
 // The QUIC/TLS node RPC mapping of CoreError: one error-frame entry per code, and the one way an error becomes a frame.
-import type { Logger } from 'pino';
 import { CoreError, type ErrorCode, toCoreError } from '../../core/errors.js';
 import { type ErrorFramePayload, FrameError } from './codec.js';
 
@@ -36,14 +35,16 @@ export function unsupportedMethod(method: string): CoreError {
   return new CoreError('not_found', `unsupported method ${method.slice(0, 80)}`, { details: { reason: 'unsupported_method' } });
 }
 
+/** Any failure of a call as the CoreError it is sent as: a FrameError keeps its reason, anything else unknown is `internal`. */
+export function toNodeRpcError(thrown: unknown): CoreError {
+  return thrown instanceof FrameError ? new CoreError(FRAME_ERRORS[thrown.reason], thrown.message, { details: { reason: thrown.reason } }) : toCoreError(thrown);
+}
+
 /**
- * The error frame a failed call ends with. A CoreError keeps its message and `details.reason`; a
- * FrameError becomes its core code with the frame reason; anything else becomes `internal` with a
- * generic message naming the request id, the original going only to the log.
+ * The error frame a failed call ends with. A CoreError keeps its message and `details.reason`;
+ * `internal` gets a generic message naming the request id (the original is for the log only).
  */
-export function toErrorFrame(thrown: unknown, requestId: string, logger: Logger): ErrorFramePayload {
-  const error = thrown instanceof FrameError ? new CoreError(FRAME_ERRORS[thrown.reason], thrown.message, { details: { reason: thrown.reason } }) : toCoreError(thrown);
-  if (error.code === 'internal') logger.error({ err: error.cause ?? error, request_id: requestId }, 'node RPC call failed');
+export function toErrorFrame(error: CoreError, requestId: string): ErrorFramePayload {
   const { reason, ...rest } = error.details;
   const details = Object.keys(rest).length > 0 && error.code !== 'internal' ? { details: rest } : {};
   return {

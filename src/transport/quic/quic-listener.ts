@@ -2,19 +2,32 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import Logger, { LogLevel } from '@matrixai/logger';
-import { events, native, type QUICConnection, QUICServer, type QUICStream } from '@matrixai/quic';
+import { events, type QUICConnection, QUICServer, type QUICStream } from '@matrixai/quic';
 import type { Logger as PinoLogger } from 'pino';
+import type { CertificateRefusal } from '../../core/devices/certificate-authority.js';
 import type { DeviceService } from '../../core/devices/devices.js';
-import { isCoreError } from '../../core/errors.js';
+import { CoreError, isCoreError } from '../../core/errors.js';
+import { CERTIFICATE_ALERTS, QUIC_CRYPTO_ERROR_BASE } from './certificate-alerts.js';
 import type { NodeConnections } from './connections.js';
-import type { StreamHandler } from './dispatch.js';
+import type { Dispatcher } from './dispatch.js';
+import type { PeerFaults } from './peer-faults.js';
 import { webRpcStream } from './rpc-stream.js';
+import { UNAUTHENTICATED_LIMITS, UnauthenticatedBudget } from './unauthenticated-budget.js';
 
 export const ALPN = 'palyra-quic-v1';
 /** As in the reference: idle timeout 30 s, keep-alive 5 s, 32 concurrent bidi streams per connection. */
 export const QUIC_IDLE_TIMEOUT_MS = 30_000;
 export const QUIC_KEEPALIVE_MS = 5_000;
 export const QUIC_MAX_STREAMS_BIDI = 32;
+
+/** Application error codes of the CONNECTION_CLOSE frames the daemon sends; the node host reads them. */
+export const QUIC_CLOSE_CODES = {
+  shutdown: 0,
+  connectionLimit: 2,
+  revoked: 3,
+  /** A connection without a paired certificate that stopped doing anything useful (UnauthenticatedBudget). */
+  unauthenticatedExpired: 4,
+} as const;
 
 /** The server certificate the listener presents; renewed without a restart (ServerCertificateSource fits). */
 export interface ServerCertificateProvider {
@@ -25,7 +38,8 @@ export interface ServerCertificateProvider {
 export interface QuicListenerOptions {
   devices: DeviceService;
   connections: NodeConnections;
-  handle: StreamHandler;
+  dispatcher: Dispatcher;
+  faults: PeerFaults;
   certificates: ServerCertificateProvider;
   /** The daemon CA (PEM): client certificates are checked natively against it, then in full by `verifyCallback`. */
   caPem: string;
@@ -57,12 +71,14 @@ const toArrayBuffer = (bytes: Buffer): ArrayBuffer => bytes.buffer.slice(bytes.b
 /**
  * Starts the listener. Client certificates are optional at the TLS layer (an unpaired node must reach
  * BeginPairing); a certificate that is sent must pass `authenticateCertificate` (chain, validity, EKU,
- * SAN, allow-list, revocation) or the handshake fails: the library's `verifyCallback` replaces the
- * native chain check, so it has to do all of it. Early data is off and peers may open no
+ * SAN, allow-list, revocation) or the handshake fails with the TLS alert of its `CertificateRefusal`.
+ * BoringSSL checks the chain against our CA first (with `verifyPeerOptional` it sends the same alerts
+ * for a foreign CA, a bad signature, an expired or a serverAuth-only certificate); `verifyCallback`
+ * then checks everything again, our own rules included. Early data is off and peers may open no
  * unidirectional streams (the library's early-stream defects; see docs/node-rpc.md).
  */
 export async function startQuicListener(options: QuicListenerOptions): Promise<QuicListener> {
-  const { devices, connections, logger } = options;
+  const { devices, connections, dispatcher, faults, logger } = options;
   const maxConnections = options.maxConnections ?? 1024;
   const retryKey = randomBytes(32);
   const open = new Set<QUICConnection>();
@@ -92,7 +108,9 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
           devices.authenticateCertificate(leaf);
           return undefined;
         } catch (error) {
-          return isCoreError(error, 'permission_denied') ? native.CryptoError.CertificateRevoked : native.CryptoError.BadCertificate;
+          const reason = isCoreError(error) ? error.details.reason : undefined;
+          const alert = typeof reason === 'string' && Object.hasOwn(CERTIFICATE_ALERTS, reason) ? CERTIFICATE_ALERTS[reason as CertificateRefusal] : CERTIFICATE_ALERTS.bad_certificate;
+          return QUIC_CRYPTO_ERROR_BASE + alert;
         }
       },
       applicationProtos: [ALPN],
@@ -112,9 +130,10 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
 
   server.addEventListener(events.EventQUICServerConnection.name, (event: Event) => {
     const connection = (event as events.EventQUICServerConnection).detail;
+    const stop = (code: number, reason = '') => void connection.stop({ isApp: true, errorCode: code, reason: Buffer.from(reason), force: true }).catch(() => undefined);
     if (open.size >= maxConnections) {
-      logger.warn({ max: maxConnections }, 'QUIC connection limit reached; closing the new connection');
-      void connection.stop({ isApp: true, errorCode: 2, force: true }).catch(() => undefined);
+      faults.record('connection_limit', { peer: connection.remoteHost, max: maxConnections });
+      stop(QUIC_CLOSE_CODES.connectionLimit);
       return;
     }
     open.add(connection);
@@ -124,15 +143,22 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
     if (certificateDer) {
       try {
         const ctx = devices.authenticateCertificate(certificateDer);
-        release = connections.add(ctx.deviceId, { close: () => void connection.stop({ isApp: true, errorCode: 3, force: true }).catch(() => undefined) });
+        release = connections.add(ctx.deviceId, { close: (reason) => stop(QUIC_CLOSE_CODES.revoked, reason) });
       } catch {
         // Revoked between the handshake and now: the first stream gets the refusal.
       }
     }
+    const budget = release
+      ? null
+      : new UnauthenticatedBudget(UNAUTHENTICATED_LIMITS, (why) => {
+          faults.record(`unauthenticated_${why}`, { peer: peer.address });
+          stop(QUIC_CLOSE_CODES.unauthenticatedExpired);
+        });
     connection.addEventListener(
       events.EventQUICConnectionStopped.name,
       () => {
         open.delete(connection);
+        budget?.close();
         release?.();
       },
       { once: true },
@@ -143,7 +169,12 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
         stream.cancel(new Error('unidirectional streams are not used'));
         return;
       }
-      void options.handle(webRpcStream(stream), peer).catch((error: unknown) => logger.error({ err: error }, 'QUIC stream handler failed'));
+      if (budget && !budget.admitStream()) {
+        const refusal = new CoreError('resource_exhausted', `a connection without a paired certificate may run ${UNAUTHENTICATED_LIMITS.maxStreams} calls at once`, { details: { reason: 'stream_limit' } });
+        void dispatcher.refuse(webRpcStream(stream), peer, refusal);
+        return;
+      }
+      void dispatcher.serve(webRpcStream(stream), peer).then((outcome) => budget?.streamEnded(outcome.answered));
     });
   });
   await server.start({ host: options.host, port: options.port });
@@ -155,7 +186,7 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
     connectionCount: () => open.size,
     async close() {
       stopRenewal();
-      await server.stop({ isApp: true, errorCode: 0, force: true });
+      await server.stop({ isApp: true, errorCode: QUIC_CLOSE_CODES.shutdown, force: true });
     },
   };
 }

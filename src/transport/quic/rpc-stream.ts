@@ -1,6 +1,6 @@
 // One node RPC call's byte stream, whatever carries it: a QUIC bidi stream or a TLS socket.
 import type { Socket } from 'node:net';
-import { CoreError } from '../../core/errors.js';
+import { CoreError, isCoreError } from '../../core/errors.js';
 
 /** The dispatcher and the node's client see every carrier through this. */
 export interface RpcStream {
@@ -20,6 +20,33 @@ export interface PeerInfo {
   address: string;
   /** The client certificate (leaf, DER) the connection presented, or null. */
   certificateDer: Uint8Array | null;
+}
+
+/**
+ * The daemon's side of a call's carrier. A failed read or write means the peer reset the stream or
+ * its connection went away: `cancelled`, the peer's doing, never an internal fault of ours (issue 10:
+ * a node's normal shutdown was logged as an internal error with a stack trace).
+ */
+export function peerStream(stream: RpcStream): RpcStream {
+  return {
+    chunks: (async function* () {
+      try {
+        yield* stream.chunks;
+      } catch (error) {
+        throw carrierGone(error);
+      }
+    })(),
+    write: (bytes) =>
+      stream.write(bytes).catch((error: unknown) => {
+        throw carrierGone(error);
+      }),
+    end: () => stream.end(),
+    destroy: (reason) => stream.destroy(reason),
+  };
+}
+
+function carrierGone(error: unknown): CoreError {
+  return isCoreError(error) ? error : new CoreError('cancelled', 'the peer reset the stream or its connection closed', { cause: error });
 }
 
 /** A QUIC stream (web streams) as an RpcStream. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { NodeConnections } from './connections.js';
 import { createDispatcher } from './dispatch.js';
 import type { NodeRpcCore } from './methods.js';
+import { PeerFaults } from './peer-faults.js';
 import { type QuicListener, type ServerCertificateProvider, startQuicListener } from './quic-listener.js';
 import { startTlsListener, type TlsListener } from './tls-listener.js';
 
@@ -33,8 +34,9 @@ const CLOSE_TIMEOUT_MS = 2_000;
 /** Starts both listeners; with port 0 it retries a few ephemeral ports until UDP and TCP share one. */
 export async function startNodeRpcServer(options: NodeRpcServerOptions): Promise<NodeRpcServer> {
   const connections = new NodeConnections(options.core.devices);
-  const handle = createDispatcher({ core: options.core, logger: options.logger });
-  const common = { devices: options.core.devices, connections, handle, certificates: options.certificates, caPem: options.caPem, host: options.host, logger: options.logger, ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) };
+  const faults = new PeerFaults(options.logger);
+  const dispatcher = createDispatcher({ core: options.core, logger: options.logger, faults });
+  const common = { devices: options.core.devices, connections, dispatcher, faults, certificates: options.certificates, caPem: options.caPem, host: options.host, logger: options.logger, ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) };
   let quic: QuicListener | undefined;
   let tls: TlsListener | undefined;
   try {
@@ -74,6 +76,7 @@ export async function startNodeRpcServer(options: NodeRpcServerOptions): Promise
         // A listener that closed in time must not be reported late by a timer left running.
         await Promise.race([closing, late]).finally(() => clearTimeout(timer));
       };
+      faults.close();
       await Promise.allSettled([bounded('quic', bound.close()), bounded('tls', tls?.close())]);
       connections.close();
     },

@@ -32,7 +32,7 @@ export interface TaskChannelCall {
   firstPayload: Uint8Array;
   frames: AsyncIterator<Frame>;
   writer: FrameWriter;
-  /** Ends the call with an error frame (used when a newer channel supersedes this one). */
+  /** Ends the call with an error frame (a newer channel superseded this one, or the device was revoked). */
   fail(error: CoreError): void;
 }
 
@@ -71,8 +71,8 @@ export async function serveTaskChannel(call: TaskChannelCall): Promise<void> {
       if (writer.isClosed) return;
       void writer.send(responseFrame({ $case: 'cancel', value: { taskId: { ulid: taskId }, reason } })).catch(() => undefined);
     },
-    close(reason) {
-      call.fail(new CoreError('aborted', reason, { details: { reason: 'superseded' } }));
+    close(error) {
+      call.fail(error);
     },
   };
   const channel = core.nodes.attach(ctx, sink, { maxConcurrentTasks: hello.value.maxConcurrentTasks || 1 });

@@ -5,14 +5,16 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { DeviceService } from '../../core/devices/devices.js';
 import type { NodeConnections } from './connections.js';
-import type { StreamHandler } from './dispatch.js';
+import type { Dispatcher } from './dispatch.js';
+import type { PeerFaults } from './peer-faults.js';
 import { ALPN, type ServerCertificateProvider } from './quic-listener.js';
 import { socketRpcStream } from './rpc-stream.js';
 
 export interface TlsListenerOptions {
   devices: DeviceService;
   connections: NodeConnections;
-  handle: StreamHandler;
+  dispatcher: Dispatcher;
+  faults: PeerFaults;
   certificates: ServerCertificateProvider;
   caPem: string;
   host: string;
@@ -33,7 +35,7 @@ export interface TlsListener {
  * unpaired node can pair and a bad certificate is refused with an error frame on its first call.
  */
 export async function startTlsListener(options: TlsListenerOptions): Promise<TlsListener> {
-  const { devices, connections, logger } = options;
+  const { devices, connections, dispatcher, faults, logger } = options;
   const initial = options.certificates.current();
   const server: Server = createServer({
     key: initial.privateKeyPem,
@@ -76,11 +78,9 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
       }
     }
     socket.once('close', () => release?.());
-    void options
-      .handle(socketRpcStream(socket), { address: socket.remoteAddress ?? 'unknown', certificateDer })
-      .catch((error: unknown) => logger.error({ err: error }, 'TLS node RPC handler failed'));
+    void dispatcher.serve(socketRpcStream(socket), { address: socket.remoteAddress ?? 'unknown', certificateDer });
   });
-  server.on('tlsClientError', () => undefined);
+  server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => faults.record('tls_handshake_failed', { peer: socket.remoteAddress, error: error.code ?? error.message }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
