@@ -3,6 +3,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createCore } from './core/index.js';
+import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
 import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
@@ -117,6 +118,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
       trustedProxies: config.http.trustedProxies,
       allowedOrigins: config.http.allowedOrigins,
+      allowedHosts: servedHosts(config.http),
       ...(httpTls ? { tls: httpTls } : {}),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
@@ -187,6 +189,15 @@ function createModel(config: PalyraConfig): ModelProvider {
 function advertisedAddress(quic: PalyraConfig['quic'], boundPort: number): string {
   if (quic.advertise === undefined) return hostPort(quic.host, boundPort);
   return /(^[^:[\]]+|\]):\d+$/.test(quic.advertise) ? quic.advertise : hostPort(quic.advertise.replace(/^\[(.*)\]$/, '$1'), boundPort);
+}
+
+/**
+ * The Host names the admin port answers to besides the loopback ones: `http.allowed_hosts` and the bind
+ * address itself. A loopback bind always checks (DNS rebinding); another bind only once names are configured.
+ */
+function servedHosts(http: PalyraConfig['http']): readonly string[] | 'any' {
+  if (!isLoopbackHost(http.host) && http.allowedHosts.length === 0) return 'any';
+  return isWildcardHost(http.host) ? http.allowedHosts : [...http.allowedHosts, http.host];
 }
 
 function hostPort(host: string, port: number): string {

@@ -48,8 +48,14 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
   const h2Sockets = new WeakSet<Duplex>();
 
   // A slow client (slowloris, a body that never completes) holds a connection at most requestTimeoutMs.
+  // A missing Host is refused by the request pipeline (with the error envelope), not by Node's bare 400.
   const h1 = http.createServer(
-    { requestTimeout: timeouts.requestTimeoutMs, headersTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs) },
+    {
+      requestTimeout: timeouts.requestTimeoutMs,
+      headersTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs),
+      requireHostHeader: false,
+    },
     handler,
   );
   // Node starts enforcing those timeouts when a server starts listening; this one never listens
@@ -83,6 +89,10 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
         sniff(socket, timeouts.requestTimeoutMs, (isH2) => dispatch(socket, isH2));
       });
   front.once('close', () => h1.close());
+  // The parser's refusals (400, 408, 431) are answered where Fastify listens: on the server it was given.
+  h1.on('clientError', (error: Error, socket: Duplex) => {
+    if (!front.emit('clientError', error, socket)) socket.destroy();
+  });
 
   const server = front as DualProtocolServer;
   server.closeAllConnections = () => {

@@ -20,6 +20,7 @@ export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: Ap
         rate_limit_per_second: settings.rateLimitPerSecond,
         trusted_proxies: settings.trustedProxies.length,
         allowed_origins: settings.allowedOrigins,
+        allowed_hosts: settings.allowedHosts,
       },
       session: { principal: request.ctx.principal, device_id: request.ctx.deviceId, channel: request.ctx.channel },
     };

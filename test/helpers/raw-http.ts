@@ -1,0 +1,71 @@
+// Raw-socket HTTP for tests: send exact bytes, read what the server answers, parse an HTTP/1.1 response; h2 requests with any :path.
+import http2 from 'node:http2';
+import net from 'node:net';
+
+/** Sends `bytes`, then collects what the server answers until it closes the connection (or `timeoutMs`). */
+export function exchange(port: number, bytes: Buffer | string, timeoutMs = 5_000): Promise<{ received: Buffer; closedByServer: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ received: Buffer.concat(chunks), closedByServer: false });
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET') reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ received: Buffer.concat(chunks), closedByServer: true });
+    });
+  });
+}
+
+export interface RawAnswer {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The first HTTP/1.1 response in `bytes` (status line, headers, and the body as far as Content-Length says). */
+export function parseResponse(bytes: Buffer): RawAnswer {
+  const text = bytes.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error(`no complete response head in: ${JSON.stringify(text.slice(0, 200))}`);
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] ?? text.length - end - 4);
+  return { status, headers, body: text.slice(end + 4, end + 4 + length) };
+}
+
+/** One HTTP/1.1 request on its own connection; `request` is sent as written. */
+export async function rawRequest(port: number, request: string): Promise<RawAnswer> {
+  return parseResponse((await exchange(port, request)).received);
+}
+
+/** One HTTP/2 request (prior knowledge or TLS, whatever `session` is) with the headers exactly as given. */
+export function h2Answer(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string | Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let status = 0;
+    let received: Record<string, string> = {};
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (answer) => {
+      status = Number(answer[':status']);
+      received = Object.fromEntries(Object.entries(answer).map(([name, value]) => [name, String(value)]));
+    });
+    stream.on('data', (chunk: string) => (text += chunk));
+    stream.on('end', () => resolve({ status, headers: received, body: text }));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
