@@ -34,6 +34,7 @@ import { consoleSessionRoutes } from './routes/console/sessions.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { declareSecurity, SECURITY_SCHEMES } from './route-security.js';
 import { RequestGuard } from './security.js';
 import { StreamTracker } from './streams.js';
 
@@ -120,13 +121,10 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   });
   await app.register(swagger, {
     openapi: {
+      // 3.1: a bearer or cookie requirement may list the scope (role) an operation needs.
+      openapi: '3.1.0',
       info: { title: 'palyrad admin and console API', version: deps.info.version },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          consoleSession: { type: 'apiKey', in: 'cookie', name: 'palyra_console_session' },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
   });
   await app.register(healthRoutes, deps.info);
@@ -134,19 +132,21 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   await app.register(
     async (admin) => {
       requireBearer(admin, core);
+      declareSecurity(admin, 'bearer');
       await admin.register(adminRunRoutes, core);
       await admin.register(adminJournalRoutes, core);
       await admin.register(adminStatusRoutes, { core, info: deps.info });
       await admin.register(adminApiTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
-      admin.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      admin.get('/openapi.json', async () => app.swagger());
     },
     { prefix: '/admin/v1' },
   );
   await app.register(
     async (console) => {
       requireConsoleSession(console, core, { secure: deps.tls });
+      declareSecurity(console, 'consoleSession');
       await console.register(consoleAuthRoutes, deps);
       await console.register(consoleSessionRoutes, core);
       await console.register(consoleChatRoutes, deps);
