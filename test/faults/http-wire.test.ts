@@ -5,19 +5,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { consoleLogin, type ConsoleSession } from '../helpers/console-session.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { exchange } from '../helpers/raw-http.js';
-
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
-/** A 9-byte HTTP/2 frame header plus payload (RFC 9113 §4.1). */
-function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId & 0x7fffffff, 5);
-  return Buffer.concat([header, payload]);
-}
+import { exchange, H2_PREFACE, h2Frame } from '../helpers/raw-http.js';
 
 /** The frame types in a server's HTTP/2 byte stream (after its own SETTINGS). */
 function frameTypes(bytes: Buffer): number[] {

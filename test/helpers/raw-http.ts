@@ -1,6 +1,29 @@
-// Raw-socket HTTP for tests: send exact bytes, read what the server answers, parse an HTTP/1.1 response; h2 requests with any :path.
+// Raw-socket HTTP for tests: exact bytes out (HTTP/1.1 text, HTTP/2 frames), the server's answer in; h2 requests with any :path.
 import http2 from 'node:http2';
 import net from 'node:net';
+
+/** The fixed client connection preface of HTTP/2 (RFC 9113 §3.4). */
+export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/** A 9-byte HTTP/2 frame header plus payload (RFC 9113 §4.1). */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId & 0x7fffffff, 5);
+  return Buffer.concat([header, payload]);
+}
+
+/**
+ * The bytes an HTTP/2 client sends for one GET: preface, empty SETTINGS, and a HEADERS frame (END_STREAM |
+ * END_HEADERS) whose HPACK block uses static-table names only (RFC 7541 Appendix A), so no encoder is needed.
+ */
+export function h2Get(path: string, authority: string, scheme: 'http' | 'https'): Buffer {
+  const literal = (nameIndex: number, value: string) => Buffer.concat([Buffer.from([nameIndex, value.length]), Buffer.from(value)]);
+  const block = Buffer.concat([Buffer.from([0x82, scheme === 'https' ? 0x87 : 0x86]), literal(4, path), literal(1, authority)]);
+  return Buffer.concat([H2_PREFACE, h2Frame(0x4, 0, 0, Buffer.alloc(0)), h2Frame(0x1, 0x5, 1, block)]);
+}
 
 /** Sends `bytes`, then collects what the server answers until it closes the connection (or `timeoutMs`). */
 export function exchange(port: number, bytes: Buffer | string, timeoutMs = 5_000): Promise<{ received: Buffer; closedByServer: boolean }> {

@@ -67,7 +67,8 @@ export function fastifyOptions(
   const { guard } = options;
   const trusted = options.trustedProxies ?? [];
   // Fastify types the factory as returning an http.Server; ours answers the same calls (listen, close, address).
-  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls, options.timeouts)) as unknown as FastifyServerFactory<http.Server>;
+  const onForcedClose = (connections: number) => options.logger.warn({ connections }, 'HTTP connections still open after the shutdown grace period; destroyed');
+  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls, options.timeouts, onForcedClose)) as unknown as FastifyServerFactory<http.Server>;
   return {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
