@@ -1,14 +1,16 @@
-// startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order.
+// startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order, each step under a deadline.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createCore } from './core/index.js';
+import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
 import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
 import { loadOrCreateDaemonCa } from './infra/crypto/daemon-ca.js';
 import { ServerCertificateSource } from './infra/crypto/server-certificate.js';
 import { componentLogger } from './infra/log.js';
+import { runShutdownSteps, type ShutdownStep } from './infra/shutdown.js';
 import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
@@ -49,28 +51,23 @@ export interface RunningDaemon {
 export async function startDaemon(options: StartDaemonOptions): Promise<RunningDaemon> {
   const { config, logger } = options;
   const startedAtMs = Date.now();
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        logger.error({ err: error }, 'shutdown step failed');
-      }
-    }
-  };
+  const cleanups: ShutdownStep[] = [];
+  const closeAll = () => runShutdownSteps(cleanups.splice(0).reverse(), logger);
   try {
     const lock = prepareStateDir(config.stateDir);
-    cleanups.push(() => lock.release());
+    cleanups.push({ name: 'state-dir lock', run: () => lock.release() });
     const adminToken = loadOrCreateAdminToken(config.stateDir, config.auth.adminToken);
     if (adminToken.warning) logger.warn(adminToken.warning);
 
     const db = openDb(join(config.stateDir, DB_FILE_NAME));
-    cleanups.push(() => {
-      db.close();
+    cleanups.push({
+      name: 'database',
+      run: () => {
+        db.close();
+      },
     });
     const batcher = new WriteBatcher(db);
-    cleanups.push(() => batcher.close());
+    cleanups.push({ name: 'write batcher', run: () => batcher.close() });
 
     // Node RPC: the daemon CA (created once under <state>/ca), device and task stores. The QUIC listener
     // issues its server certificate from `ca` and sets the advertised address once it is bound.
@@ -95,7 +92,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       adminToken: adminToken.token,
       nodeRpc,
     });
-    cleanups.push(() => core.shutdown());
+    cleanups.push({ name: 'core', run: () => core.shutdown() });
     const recovered = await core.recover();
     if (recovered.runs > 0 || recovered.approvals > 0 || recovered.nodeTasks > 0) logger.warn(recovered, 'marked work left unfinished by a previous daemon as failed (daemon_restarted)');
 
@@ -105,7 +102,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
 
     const grpc = createGrpcServer({ core, info, logger: componentLogger(logger, 'grpc'), tls: config.tls });
     const grpcPort = await bindListener(LISTENERS.grpc, config.grpc.host, config.grpc.port, () => grpc.listen(config.grpc.host, config.grpc.port));
-    cleanups.push(() => grpc.close());
+    cleanups.push({ name: 'grpc', run: () => grpc.close() });
     listeners.grpc = hostPort(config.grpc.host, grpcPort);
 
     const httpTls = config.tls.certPath && config.tls.keyPath ? { cert: readFileSync(config.tls.certPath), key: readFileSync(config.tls.keyPath) } : undefined;
@@ -118,10 +115,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
       trustedProxies: config.http.trustedProxies,
       allowedOrigins: config.http.allowedOrigins,
+      allowedHosts: servedHosts(config.http),
       ...(httpTls ? { tls: httpTls } : {}),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
-    cleanups.push(() => http.close());
+    cleanups.push({ name: 'http', run: () => http.close() });
     await bindListener(LISTENERS.http, config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
     const httpAddress = http.server.address();
     const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
@@ -136,12 +134,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
         hosts: [config.quic.host],
         onError: (error) => quicLogger.error({ err: error }, 'server certificate renewal failed'),
       });
-      cleanups.push(() => certificates.close());
+      cleanups.push({ name: 'server certificates', run: () => certificates.close() });
       const nodeRpcServer = await bindListener(LISTENERS.quic, config.quic.host, config.quic.port, () =>
         startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger }),
       );
       // Closed before the core shuts down, like the other listeners.
-      cleanups.push(() => nodeRpcServer.close());
+      cleanups.push({ name: 'node rpc', run: () => nodeRpcServer.close() });
       listeners.quic = hostPort(config.quic.host, nodeRpcServer.port);
       pairing.setAdvertisedAddress(advertisedAddress(config.quic, nodeRpcServer.port));
     }
@@ -154,7 +152,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     if (options.readyFile) {
       writeReadyFile(options.readyFile, readyInfo);
       const readyFile = options.readyFile;
-      cleanups.push(() => rmSync(readyFile, { force: true }));
+      cleanups.push({ name: 'ready file', run: () => rmSync(readyFile, { force: true }) });
     }
 
     let closing: Promise<void> | undefined;
@@ -190,6 +188,15 @@ function createModel(config: PalyraConfig): ModelProvider {
 function advertisedAddress(quic: PalyraConfig['quic'], boundPort: number): string {
   if (quic.advertise === undefined) return hostPort(quic.host, boundPort);
   return /(^[^:[\]]+|\]):\d+$/.test(quic.advertise) ? quic.advertise : hostPort(quic.advertise.replace(/^\[(.*)\]$/, '$1'), boundPort);
+}
+
+/**
+ * The Host names the admin port answers to besides the loopback ones: `http.allowed_hosts` and the bind
+ * address itself. A loopback bind always checks (DNS rebinding); another bind only once names are configured.
+ */
+function servedHosts(http: PalyraConfig['http']): readonly string[] | 'any' {
+  if (!isLoopbackHost(http.host) && http.allowedHosts.length === 0) return 'any';
+  return isWildcardHost(http.host) ? http.allowedHosts : [...http.allowedHosts, http.host];
 }
 
 function hostPort(host: string, port: number): string {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Core } from '../../src/core/index.js';
+import { RequestGuard } from '../../src/transport/http/security.js';
 import { fastifyOptions, httpApi } from '../../src/transport/http/server.js';
 import { StreamTracker } from '../../src/transport/http/streams.js';
 import type { LoadResult, LoadSpec } from './http-load-client.js';
@@ -17,7 +18,9 @@ export async function startBenchServer(
   bare: () => unknown,
   extraBareRoutes?: (app: FastifyInstance) => void,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify(fastifyOptions({ logger: pino({ level: 'silent' }) }));
+  const settings = { bodyLimitBytes: 65_536, rateLimitPerSecond: 10_000_000, trustedProxies: [], allowedOrigins: [], allowedHosts: [] };
+  const guard = new RequestGuard({ tls: false, ...settings, metrics: core.metrics });
+  const app = Fastify(fastifyOptions({ logger: pino({ level: 'silent' }), guard }));
   app.get(BARE_PATH, async () => bare());
   extraBareRoutes?.(app);
   await app.register(async (scope) => {
@@ -26,7 +29,8 @@ export async function startBenchServer(
       info: { version: 'bench', startedAtMs: Date.now(), listeners: () => ({}), isReady: () => true },
       streams: new StreamTracker(core.metrics),
       tls: false,
-      settings: { bodyLimitBytes: 65_536, rateLimitPerSecond: 10_000_000, trustedProxies: [], allowedOrigins: [] },
+      settings,
+      guard,
     });
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -5,39 +5,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { consoleLogin, type ConsoleSession } from '../helpers/console-session.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
-/** A 9-byte HTTP/2 frame header plus payload (RFC 9113 §4.1). */
-function h2Frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId & 0x7fffffff, 5);
-  return Buffer.concat([header, payload]);
-}
-
-/** Sends `bytes`, then collects what the server answers until it closes the connection (or `timeoutMs`). */
-function exchange(port: number, bytes: Buffer | string, timeoutMs = 5_000): Promise<{ received: Buffer; closedByServer: boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ received: Buffer.concat(chunks), closedByServer: false });
-    }, timeoutMs);
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ECONNRESET') reject(error);
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve({ received: Buffer.concat(chunks), closedByServer: true });
-    });
-  });
-}
+import { exchange, H2_PREFACE, h2Frame } from '../helpers/raw-http.js';
 
 /** The frame types in a server's HTTP/2 byte stream (after its own SETTINGS). */
 function frameTypes(bytes: Buffer): number[] {

@@ -10,29 +10,11 @@ import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { consoleLogin, cookiePair, TEST_DEVICE_ID } from '../helpers/console-session.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { h2Answer, type RawAnswer } from '../helpers/raw-http.js';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function h2Request(session: http2.ClientHttp2Session, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': method, ':path': path, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers });
-    let status = 0;
-    let responseHeaders: Record<string, string> = {};
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('response', (received) => {
-      status = Number(received[':status']);
-      responseHeaders = Object.fromEntries(Object.entries(received).map(([key, value]) => [key, String(value)]));
-    });
-    stream.on('data', (chunk: string) => (text += chunk));
-    stream.on('end', () => resolve({ status, headers: responseHeaders, body: text }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
+/** One HTTP/2 request; a body goes out as JSON unless `headers` name another content type. */
+function h2Request(session: http2.ClientHttp2Session, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawAnswer> {
+  return h2Answer(session, { ':method': method, ':path': path, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body);
 }
 
 /** curl with the given protocol flag; returns status, the HTTP version curl used, and the body. */

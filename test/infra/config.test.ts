@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors.js';
 import { loadConfig, type LoadConfigInput } from '../../src/infra/config/load-config.js';
 import { redactConfig } from '../../src/infra/config/redact-config.js';
-import { isLoopbackHost } from '../../src/infra/config/validate-config.js';
+import { isLoopbackHost } from '../../src/core/host-names.js';
 
 const TOKEN = 'k'.repeat(40);
 let dir: string;
@@ -43,7 +43,7 @@ describe('loadConfig sources', () => {
     const cwd = workdir();
     const config = loadConfig({ cwd, env: {}, flags: {} });
     assert.equal(config.stateDir, join(cwd, '.palyra'));
-    assert.deepEqual(config.http, { host: '127.0.0.1', port: 7142, bodyLimitBytes: 65536, rateLimitPerSecond: 120, trustedProxies: [], allowedOrigins: [], requestTimeoutMs: 30000, idleTimeoutMs: 120000 });
+    assert.deepEqual(config.http, { host: '127.0.0.1', port: 7142, bodyLimitBytes: 65536, rateLimitPerSecond: 120, trustedProxies: [], allowedOrigins: [], allowedHosts: [], requestTimeoutMs: 30000, idleTimeoutMs: 120000 });
     assert.deepEqual(config.grpc, { host: '127.0.0.1', port: 7443 });
     assert.deepEqual(config.quic, { host: '127.0.0.1', port: 7444 });
     assert.deepEqual(config.tls, {});
@@ -191,6 +191,11 @@ describe('loadConfig invalid values', () => {
       name: 'PALYRA_TOOLS_HTTP_ALLOW_PRIVATE=maybe',
       env: { PALYRA_TOOLS_HTTP_ALLOW_PRIVATE: 'maybe' },
       expected: 'tools.http_allow_private = "maybe" (from PALYRA_TOOLS_HTTP_ALLOW_PRIVATE): expected true or false',
+    },
+    {
+      name: 'http.allowed_hosts with a URL instead of a host name',
+      toml: '[http]\nallowed_hosts = ["https://palyra.example"]\n',
+      expected: 'http.allowed_hosts = ["https://palyra.example"] (from FILE): expected a list of host names or IP addresses without port ([IPv6] in brackets)',
     },
     {
       name: 'PALYRA_MODEL_BASE_URL not http(s)',

@@ -6,73 +6,109 @@ import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.
 
 type Kind = 'bearer' | 'console' | 'public';
 
-interface Route {
-  method: 'GET' | 'POST';
-  /** May name fixtures: :run, :token, :approval1, :approval2, :session, :chatSession. */
-  path: string;
-  kind: Kind;
+/** One operation of the OpenAPI document, with what this test needs to call it; its credential and scope come from the document. */
+interface Row {
+  /** `METHOD /path` exactly as the OpenAPI document names it. */
+  operation: string;
+  /** What fills the path parameter: a fixture name (run, token, approval1, …) or a literal id. */
+  id?: string;
+  /** The fixture the "only that scope" case uses instead of `id` (for operations that cannot be repeated). */
+  scopedId?: string;
   valid: number;
   body?: unknown;
-  /** The one scope the route needs (bearer routes); undefined = any valid credential. */
+}
+
+interface Route extends Row {
+  method: 'GET' | 'POST';
+  path: string;
+  kind: Kind;
+  /** The one scope the operation needs (bearer operations); undefined = any valid credential. */
   scope?: string;
 }
 
 const FOREIGN_ORIGIN = 'https://evil.example';
+const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FB0';
 
-const ROUTES: Route[] = [
-  { method: 'GET', path: '/healthz', kind: 'public', valid: 200 },
-  { method: 'GET', path: '/readyz', kind: 'public', valid: 200 },
-  { method: 'GET', path: '/metrics', kind: 'bearer', valid: 200, scope: 'status:read' },
-  { method: 'GET', path: '/admin/v1/status', kind: 'bearer', valid: 200, scope: 'status:read' },
-  { method: 'GET', path: '/admin/v1/openapi.json', kind: 'bearer', valid: 200 },
-  { method: 'POST', path: '/admin/v1/runs', kind: 'bearer', valid: 202, body: { prompt: 'matrix', wait: false }, scope: 'runs:write' },
-  { method: 'GET', path: '/admin/v1/runs/:run', kind: 'bearer', valid: 200, scope: 'runs:read' },
-  { method: 'GET', path: '/admin/v1/runs/:run/tape', kind: 'bearer', valid: 200, scope: 'runs:read' },
-  { method: 'POST', path: '/admin/v1/runs/:run/cancel', kind: 'bearer', valid: 200, body: {}, scope: 'runs:write' },
-  { method: 'GET', path: '/admin/v1/journal/events', kind: 'bearer', valid: 200, scope: 'journal:read' },
-  { method: 'POST', path: '/admin/v1/journal/events', kind: 'bearer', valid: 201, body: { kind: 'matrix.event', actor: 'user', payload: {} }, scope: 'journal:write' },
-  { method: 'GET', path: '/admin/v1/journal/verify', kind: 'bearer', valid: 200, scope: 'journal:read' },
-  { method: 'GET', path: '/admin/v1/api-tokens', kind: 'bearer', valid: 200, scope: 'tokens:read' },
-  { method: 'POST', path: '/admin/v1/api-tokens', kind: 'bearer', valid: 201, body: { name: 'matrix', principal: 'user:matrix', scopes: ['runs:read'] }, scope: 'tokens:write' },
-  { method: 'POST', path: '/admin/v1/api-tokens/:token/revoke', kind: 'bearer', valid: 200, scope: 'tokens:write' },
-  { method: 'GET', path: '/admin/v1/approvals', kind: 'bearer', valid: 200, scope: 'approvals:read' },
-  { method: 'GET', path: '/admin/v1/approvals/:approval1', kind: 'bearer', valid: 200, scope: 'approvals:read' },
-  { method: 'POST', path: '/admin/v1/approvals/:approval1/decision', kind: 'bearer', valid: 200, body: { approved: false, reason: 'matrix' }, scope: 'approvals:write' },
-  { method: 'POST', path: '/admin/v1/pairing/codes', kind: 'bearer', valid: 201, body: {}, scope: 'devices:write' },
-  { method: 'GET', path: '/admin/v1/pairing/requests', kind: 'bearer', valid: 200, scope: 'devices:read' },
-  { method: 'POST', path: '/admin/v1/pairing/requests/01ARZ3NDEKTSV4RRFFQ69G5FB0/approve', kind: 'bearer', valid: 404, body: {}, scope: 'devices:write' },
-  { method: 'POST', path: '/admin/v1/pairing/requests/01ARZ3NDEKTSV4RRFFQ69G5FB0/reject', kind: 'bearer', valid: 404, body: {}, scope: 'devices:write' },
-  { method: 'GET', path: '/admin/v1/nodes', kind: 'bearer', valid: 200, scope: 'nodes:read' },
-  { method: 'POST', path: '/admin/v1/nodes/01ARZ3NDEKTSV4RRFFQ69G5FB0/invoke', kind: 'bearer', valid: 404, body: { capability: 'echo' }, scope: 'nodes:write' },
-  { method: 'POST', path: '/admin/v1/nodes/01ARZ3NDEKTSV4RRFFQ69G5FB0/revoke', kind: 'bearer', valid: 404, body: {}, scope: 'devices:write' },
-  { method: 'GET', path: '/admin/v1/nodes/tasks/01ARZ3NDEKTSV4RRFFQ69G5FB0', kind: 'bearer', valid: 404, scope: 'nodes:read' },
-  { method: 'GET', path: '/console/v1/auth/session', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/auth/logout', kind: 'console', valid: 200 },
-  { method: 'GET', path: '/console/v1/sessions', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/sessions', kind: 'console', valid: 201, body: {} },
-  { method: 'POST', path: '/console/v1/sessions/:session/archive', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/chat/sessions/:chatSession/messages', kind: 'console', valid: 200, body: { text: 'hello' } },
-  { method: 'GET', path: '/console/v1/runs/:run', kind: 'console', valid: 200 },
-  { method: 'GET', path: '/console/v1/runs/:run/events', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/runs/:run/abort', kind: 'console', valid: 200, body: {} },
-  { method: 'GET', path: '/console/v1/approvals', kind: 'console', valid: 200 },
-  { method: 'GET', path: '/console/v1/approvals/:approval2', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/approvals/:approval2/decision', kind: 'console', valid: 200, body: { approved: false } },
-  { method: 'POST', path: '/console/v1/pairing/codes', kind: 'console', valid: 201, body: {} },
-  { method: 'GET', path: '/console/v1/pairing/requests', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/pairing/requests/01ARZ3NDEKTSV4RRFFQ69G5FB0/approve', kind: 'console', valid: 404, body: {} },
-  { method: 'POST', path: '/console/v1/pairing/requests/01ARZ3NDEKTSV4RRFFQ69G5FB0/reject', kind: 'console', valid: 404, body: {} },
-  { method: 'GET', path: '/console/v1/nodes', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/nodes/01ARZ3NDEKTSV4RRFFQ69G5FB0/invoke', kind: 'console', valid: 404, body: { capability: 'echo' } },
-  { method: 'POST', path: '/console/v1/nodes/01ARZ3NDEKTSV4RRFFQ69G5FB0/revoke', kind: 'console', valid: 404, body: {} },
-  { method: 'GET', path: '/console/v1/nodes/tasks/01ARZ3NDEKTSV4RRFFQ69G5FB0', kind: 'console', valid: 404 },
-  { method: 'GET', path: '/console/v1/diagnostics', kind: 'console', valid: 200 },
-  { method: 'GET', path: '/console/v1/audit/events', kind: 'console', valid: 200 },
+const ROWS: Row[] = [
+  { operation: 'GET /healthz', valid: 200 },
+  { operation: 'GET /readyz', valid: 200 },
+  { operation: 'GET /metrics', valid: 200 },
+  { operation: 'GET /admin/v1/status', valid: 200 },
+  { operation: 'GET /admin/v1/openapi.json', valid: 200 },
+  { operation: 'POST /admin/v1/runs', valid: 202, body: { prompt: 'matrix', wait: false } },
+  { operation: 'GET /admin/v1/runs/{id}', id: 'run', valid: 200 },
+  { operation: 'GET /admin/v1/runs/{id}/tape', id: 'run', valid: 200 },
+  { operation: 'POST /admin/v1/runs/{id}/cancel', id: 'run', valid: 200, body: {} },
+  { operation: 'GET /admin/v1/journal/events', valid: 200 },
+  { operation: 'POST /admin/v1/journal/events', valid: 201, body: { kind: 'matrix.event', actor: 'user', payload: {} } },
+  { operation: 'GET /admin/v1/journal/verify', valid: 200 },
+  { operation: 'GET /admin/v1/api-tokens', valid: 200 },
+  // Only scopes the caller holds may be delegated: tokens:write is the one both callers have.
+  { operation: 'POST /admin/v1/api-tokens', valid: 201, body: { name: 'matrix', principal: 'user:matrix', scopes: ['tokens:write'] } },
+  { operation: 'POST /admin/v1/api-tokens/{id}/revoke', id: 'token', valid: 200 },
+  { operation: 'GET /admin/v1/approvals', valid: 200 },
+  { operation: 'GET /admin/v1/approvals/{id}', id: 'approval1', valid: 200 },
+  { operation: 'POST /admin/v1/approvals/{id}/decision', id: 'approval1', scopedId: 'approval3', valid: 200, body: { approved: false, reason: 'matrix' } },
+  { operation: 'POST /admin/v1/pairing/codes', valid: 201, body: {} },
+  { operation: 'GET /admin/v1/pairing/requests', valid: 200 },
+  { operation: 'POST /admin/v1/pairing/requests/{id}/approve', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'POST /admin/v1/pairing/requests/{id}/reject', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/nodes', valid: 200 },
+  { operation: 'POST /admin/v1/nodes/{id}/invoke', id: UNKNOWN_ID, valid: 404, body: { capability: 'echo' } },
+  { operation: 'POST /admin/v1/nodes/{id}/revoke', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/nodes/tasks/{task_id}', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /console/v1/auth/login', valid: 400, body: {} },
+  { operation: 'GET /console/v1/auth/session', valid: 200 },
+  { operation: 'POST /console/v1/auth/logout', valid: 200 },
+  { operation: 'GET /console/v1/sessions', valid: 200 },
+  { operation: 'POST /console/v1/sessions', valid: 201, body: {} },
+  { operation: 'POST /console/v1/sessions/{id}/archive', id: 'session', valid: 200 },
+  { operation: 'POST /console/v1/chat/sessions/{id}/messages', id: 'chatSession', valid: 200, body: { text: 'hello' } },
+  { operation: 'GET /console/v1/runs/{id}', id: 'run', valid: 200 },
+  { operation: 'GET /console/v1/runs/{id}/events', id: 'run', valid: 200 },
+  { operation: 'POST /console/v1/runs/{id}/abort', id: 'run', valid: 200, body: {} },
+  { operation: 'GET /console/v1/approvals', valid: 200 },
+  { operation: 'GET /console/v1/approvals/{id}', id: 'approval2', valid: 200 },
+  { operation: 'POST /console/v1/approvals/{id}/decision', id: 'approval2', valid: 200, body: { approved: false } },
+  { operation: 'POST /console/v1/pairing/codes', valid: 201, body: {} },
+  { operation: 'GET /console/v1/pairing/requests', valid: 200 },
+  { operation: 'POST /console/v1/pairing/requests/{id}/approve', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'POST /console/v1/pairing/requests/{id}/reject', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/nodes', valid: 200 },
+  { operation: 'POST /console/v1/nodes/{id}/invoke', id: UNKNOWN_ID, valid: 404, body: { capability: 'echo' } },
+  { operation: 'POST /console/v1/nodes/{id}/revoke', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/nodes/tasks/{task_id}', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/diagnostics', valid: 200 },
+  { operation: 'GET /console/v1/audit/events', valid: 200 },
 ];
+
+type SecurityRequirement = Record<string, string[]>;
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { security?: SecurityRequirement[] }>>;
+}
+
+/** Every operation of the document as `METHOD /path` → its declared security. */
+function documentedOperations(document: OpenApiDocument): Map<string, SecurityRequirement[] | undefined> {
+  const operations = new Map<string, SecurityRequirement[] | undefined>();
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(methods)) operations.set(`${method.toUpperCase()} ${path}`, operation.security);
+  }
+  return operations;
+}
+
+/** A row as a route: credential kind and scope from the document's one security requirement. */
+function toRoute(row: Row, security: SecurityRequirement[]): Route {
+  const [method, path] = row.operation.split(' ') as ['GET' | 'POST', string];
+  const [requirement] = security;
+  const scheme = requirement ? Object.keys(requirement)[0] : undefined;
+  const kind: Kind = scheme === 'bearer' ? 'bearer' : scheme === 'consoleSession' ? 'console' : 'public';
+  const scope = requirement && scheme ? requirement[scheme]?.[0] : undefined;
+  return { ...row, method, path, kind, ...(scope ? { scope } : {}) };
+}
 
 interface Fixtures {
   ids: Record<string, string>;
-  /** Tokens holding exactly one scope each. */
+  /** Tokens of an admin principal holding exactly one scope each, by scope. */
   scoped: Map<string, string>;
   revokedToken: string;
   session: ConsoleSession;
@@ -105,17 +141,18 @@ async function pendingApprovals(count: number): Promise<string[]> {
   }
 }
 
-function fill(path: string): string {
-  return path.replace(/:([A-Za-z0-9]+)/g, (_, name: string) => {
-    const id = fx.ids[name];
-    if (!id) throw new Error(`no fixture for :${name}`);
-    return id;
+/** The route's path with its `{…}` parameter filled from the fixtures (or the literal id). */
+function fill(route: Route, id = route.id): string {
+  return route.path.replace(/\{[a-z_]+\}/, () => {
+    const value = id === undefined ? undefined : (fx.ids[id] ?? id);
+    if (!value) throw new Error(`no fixture for ${route.operation}`);
+    return value;
   });
 }
 
-async function send(route: Route, headers: Record<string, string>): Promise<number> {
+async function send(route: Route, headers: Record<string, string>, id?: string): Promise<number> {
   const hasBody = route.method === 'POST';
-  const response = await fetch(`${daemon.ready.http}${fill(route.path)}`, {
+  const response = await fetch(`${daemon.ready.http}${fill(route, id)}`, {
     method: route.method,
     headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(hasBody ? { body: JSON.stringify(route.body ?? {}) } : {}),
@@ -131,6 +168,8 @@ interface Scenario {
   name: string;
   headers(route: Route): Record<string, string>;
   expect(route: Route): number;
+  /** The path parameter it uses instead of the route's own. */
+  id?(route: Route): string | undefined;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -139,6 +178,11 @@ const withCookie = (session: ConsoleSession, csrf?: string) => ({ cookie: sessio
 function tokenLacking(scope: string | undefined): string {
   const other = [...fx.scoped.keys()].find((candidate) => candidate !== scope) as string;
   return fx.scoped.get(other) as string;
+}
+
+/** The token holding only `scope`; any scoped token for an operation that needs none. */
+function tokenWithOnly(scope: string | undefined): string {
+  return (scope ? fx.scoped.get(scope) : fx.scoped.values().next().value) as string;
 }
 
 const SCENARIOS: Record<Kind, Scenario[]> = {
@@ -152,6 +196,7 @@ const SCENARIOS: Record<Kind, Scenario[]> = {
     { name: 'revoked API token', headers: () => bearer(fx.revokedToken), expect: () => 401 },
     { name: 'console session cookie instead of a token', headers: () => withCookie(fx.session, fx.session.csrf), expect: () => 401 },
     { name: 'scoped token without the scope', headers: (route) => bearer(tokenLacking(route.scope)), expect: (route) => (route.scope ? 403 : route.valid) },
+    { name: 'token with only the scope', headers: (route) => bearer(tokenWithOnly(route.scope)), expect: (route) => route.valid, id: (route) => route.scopedId ?? route.id },
     { name: 'foreign Origin', headers: () => ({ ...bearer(daemon.adminToken), origin: FOREIGN_ORIGIN }), expect: (route) => (unsafe(route) ? 403 : route.valid) },
     { name: 'foreign Origin without credential', headers: () => ({ origin: FOREIGN_ORIGIN }), expect: (route) => (unsafe(route) ? 403 : 401) },
     { name: 'valid', headers: () => bearer(daemon.adminToken), expect: (route) => route.valid },
@@ -172,12 +217,18 @@ const SCENARIOS: Record<Kind, Scenario[]> = {
   ],
 };
 
-describe('HTTP auth conformance matrix', () => {
+// Tests are made from the daemon's own OpenAPI document, so the suite starts it while collecting them.
+describe('HTTP auth conformance matrix', async () => {
+  daemon = await startDaemon({ env: { PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
+  const documented = documentedOperations((await (await daemon.admin('/admin/v1/openapi.json')).json()) as OpenApiDocument);
+  const routes = ROWS.filter((row) => documented.get(row.operation) !== undefined).map((row) => toRoute(row, documented.get(row.operation) as SecurityRequirement[]));
+  const scopes = [...new Set(routes.flatMap((route) => (route.scope ? [route.scope] : [])))];
+
   before(async () => {
-    daemon = await startDaemon({ env: { PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
     const run = await adminJson<{ run_id: string }>('/admin/v1/runs', { method: 'POST', body: JSON.stringify({ prompt: 'hello' }) });
     const scoped = new Map<string, string>();
-    for (const scope of ['journal:read', 'runs:read']) scoped.set(scope, (await mintToken([scope])).token);
+    // An admin principal: ownership never refuses, so a refusal can only be the scope.
+    for (const scope of scopes) scoped.set(scope, (await mintToken([scope], 'admin:matrix')).token);
     const revoked = await mintToken(['runs:read']);
     await adminJson(`/admin/v1/api-tokens/${revoked.token_id}/revoke`, { method: 'POST', body: '{}' });
     const toRevoke = await mintToken(['runs:read']);
@@ -186,9 +237,9 @@ describe('HTTP auth conformance matrix', () => {
     assert.equal((await revokedSession.request('/auth/logout', { method: 'POST', body: '{}' })).status, 200);
     const archived = (await (await session.request('/sessions', { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
     const chat = (await (await session.request('/sessions', { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
-    const [approval1, approval2] = await pendingApprovals(2);
+    const [approval1, approval2, approval3] = (await pendingApprovals(3)) as [string, string, string];
     fx = {
-      ids: { run: run.run_id, token: toRevoke.token_id, approval1: approval1 as string, approval2: approval2 as string, session: archived.session.session_id, chatSession: chat.session.session_id },
+      ids: { run: run.run_id, token: toRevoke.token_id, approval1, approval2, approval3, session: archived.session.session_id, chatSession: chat.session.session_id },
       scoped,
       revokedToken: revoked.token,
       session,
@@ -200,14 +251,35 @@ describe('HTTP auth conformance matrix', () => {
     removeStateDir(daemon.stateDir);
   });
 
-  for (const route of ROUTES) {
+  test('the OpenAPI document and this table list the same operations', () => {
+    assert.deepEqual([...documented.keys()].sort(), ROWS.map((row) => row.operation).sort());
+  });
+
+  test('every operation declares its security: public ones [], the others one credential with at most one scope', () => {
+    for (const [operation, security] of documented) {
+      assert.ok(Array.isArray(security), `${operation} declares security`);
+      assert.ok(security.length <= 1, `${operation}: one requirement`);
+      for (const requirement of security) {
+        const entries = Object.entries(requirement);
+        assert.equal(entries.length, 1, `${operation}: one credential`);
+        assert.ok((entries[0]?.[1].length ?? 0) <= 1, `${operation}: at most one scope`);
+      }
+    }
+  });
+
+  test('every bearer operation but the OpenAPI document itself needs exactly one scope', () => {
+    const unscoped = routes.filter((route) => route.kind === 'bearer' && !route.scope).map((route) => route.operation);
+    assert.deepEqual(unscoped, ['GET /admin/v1/openapi.json']);
+  });
+
+  for (const route of routes) {
     for (const scenario of SCENARIOS[route.kind]) {
       const logoutValid = route.path.endsWith('/auth/logout') && scenario.name === 'valid';
-      test(`${route.method} ${route.path}, ${scenario.name} → ${scenario.expect(route)}`, async () => {
+      test(`${route.operation}${route.scope ? ` (${route.scope})` : ''}, ${scenario.name} → ${scenario.expect(route)}`, async () => {
         // Signing out in the valid case would end the shared session: use a session of its own.
         const own = logoutValid ? await consoleLogin(daemon) : undefined;
         const headers = own ? withCookie(own, own.csrf) : scenario.headers(route);
-        assert.equal(await send(route, headers), scenario.expect(route));
+        assert.equal(await send(route, headers, scenario.id?.(route) ?? route.id), scenario.expect(route));
       });
     }
   }

@@ -1,5 +1,5 @@
 // ApprovalService: pending approvals, decisions from any authorized client, timeouts, the decision cache.
-import { type Authorizer, type Owner, ownerOf } from '../auth/authorize.js';
+import { type Action, type Authorizer, type Owner, ownerOf } from '../auth/authorize.js';
 import { type CallContext, isAdmin } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
@@ -125,9 +125,7 @@ export class ApprovalService {
    *   `invalid_argument` for a bad scope or TTL.
    */
   async decide(ctx: CallContext, approvalId: string, input: DecisionInput): Promise<ResolvedApproval> {
-    this.authorizer.authorize(ctx, 'approvals.decide');
-    const record = this.get(ctx, approvalId);
-    this.authorizer.authorize(ctx, 'approvals.decide', record);
+    const record = this.get(ctx, approvalId, 'approvals.decide');
     if (input.scope === 'timeboxed' && !(input.ttlMs !== undefined && input.ttlMs > 0)) {
       throw new CoreError('invalid_argument', 'a timeboxed decision needs decision_scope_ttl_ms > 0');
     }
@@ -139,13 +137,16 @@ export class ApprovalService {
     return resolved;
   }
 
-  /** @throws `not_found` (also for approvals of another owner), `invalid_argument`. */
-  get(ctx: CallContext, approvalId: string): ApprovalRecord {
-    this.authorizer.authorize(ctx, 'approvals.read');
+  /**
+   * The caller's approval; `action` is the operation the lookup serves (its scope is the one checked).
+   * @throws `not_found` (also for approvals of another owner), `invalid_argument`.
+   */
+  get(ctx: CallContext, approvalId: string, action: Action = 'approvals.read'): ApprovalRecord {
+    this.authorizer.authorize(ctx, action);
     requireCanonicalId(approvalId, 'approval_id');
     const record = this.store.getApproval(approvalId);
     if (!record) throw new CoreError('not_found', `approval not found: ${approvalId}`);
-    this.authorizer.authorize(ctx, 'approvals.read', record);
+    this.authorizer.authorize(ctx, action, record);
     return record;
   }
 

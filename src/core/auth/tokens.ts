@@ -4,7 +4,7 @@ import { isAdmin, isValidPrincipal, principalKind } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
-import { ALL_SCOPES, type Authorizer } from './authorize.js';
+import { type Action, ALL_SCOPES, type Authorizer } from './authorize.js';
 import { formatToken, hashSecret, matchesHash, newSecret, parseToken } from './secrets.js';
 import type { CredentialRecord, CredentialStore } from './store.js';
 
@@ -100,9 +100,12 @@ export class TokenService {
     });
   }
 
-  /** One API token's metadata. @throws `not_found` (also for another principal's token, unless admin). */
-  getApiToken(ctx: CallContext, tokenId: string): CredentialRecord {
-    this.authorizer.authorize(ctx, 'tokens.read');
+  /**
+   * One API token's metadata; `action` is the operation the lookup serves (its scope is the one checked).
+   * @throws `not_found` (also for another principal's token, unless admin).
+   */
+  getApiToken(ctx: CallContext, tokenId: string, action: Action = 'tokens.read'): CredentialRecord {
+    this.authorizer.authorize(ctx, action);
     requireCanonicalId(tokenId, 'token_id');
     const record = this.store.getCredential(tokenId);
     if (!record || record.kind !== 'api' || (!isAdmin(ctx) && record.principal !== ctx.principal)) {
@@ -113,8 +116,7 @@ export class TokenService {
 
   /** Revokes an API token and the session tokens minted from it. @throws `not_found`, `permission_denied`. */
   async revokeApiToken(ctx: CallContext, tokenId: string): Promise<{ revoked: boolean }> {
-    this.authorizer.authorize(ctx, 'tokens.write');
-    this.getApiToken(ctx, tokenId);
+    this.getApiToken(ctx, tokenId, 'tokens.write');
     const changed = this.store.revokeCredential(tokenId, this.now());
     await this.audit(ctx, 'auth.token_revoked', { id: tokenId, type: 'api' });
     return { revoked: changed > 0 };

@@ -33,6 +33,8 @@ export interface RunHandle {
   cancel(reason?: string): void;
   /** The run's events after `afterSeq`, replayed then live (the starter needs no read scope for its own run). */
   events(afterSeq: number, signal: AbortSignal): AsyncGenerator<RunEvent>;
+  /** The run's record as stored now (the starter needs no read scope for its own run either). */
+  record(): RunRecord;
   /** Ends the run as failed with `error` (a protocol violation by the client); no-op once it ended. */
   fail(error: CoreError): void;
   /** Settles when the run reached a terminal state, with its final record and the error, if any. */

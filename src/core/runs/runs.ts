@@ -1,6 +1,6 @@
 // RunService: starts runs and drives them through the state machine; reads, watches, cancels, recovers.
 import type { ApprovalService } from '../approvals/approvals.js';
-import { type Authorizer, ownerOf } from '../auth/authorize.js';
+import { type Action, type Authorizer, ownerOf } from '../auth/authorize.js';
 import { type CallContext, isAdmin } from '../context.js';
 import { CoreError, toCoreError } from '../errors.js';
 import type { RunEvent, StatusKind } from '../events/run-event.js';
@@ -62,13 +62,17 @@ export class RunService {
     const releaseSlot = this.reserveSlot(ctx.principal);
     let session;
     try {
-      ({ session } = await this.deps.sessions.resolve(ctx, {
-        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
-        ...(input.sessionKey ? { sessionKey: input.sessionKey } : {}),
-        ...(input.sessionLabel ? { label: input.sessionLabel } : {}),
-        ...(input.requireExistingSession ? { requireExisting: true } : {}),
-        ...(input.resetSession ? { reset: true } : {}),
-      }));
+      ({ session } = await this.deps.sessions.resolve(
+        ctx,
+        {
+          ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+          ...(input.sessionKey ? { sessionKey: input.sessionKey } : {}),
+          ...(input.sessionLabel ? { label: input.sessionLabel } : {}),
+          ...(input.requireExistingSession ? { requireExisting: true } : {}),
+          ...(input.resetSession ? { reset: true } : {}),
+        },
+        'runs.start',
+      ));
       if (this.active.has(runId)) throw new CoreError('already_exists', `run already exists: ${runId}`);
     } finally {
       // The reservation ends in the same synchronous step that makes the run active (below): no start
@@ -129,20 +133,24 @@ export class RunService {
     };
   }
 
-  /** @throws `not_found` (also for another owner's run), `invalid_argument`. */
-  get(ctx: CallContext, runId: string): RunRecord {
-    this.deps.authorizer.authorize(ctx, 'runs.read');
+  /**
+   * The caller's run. `action` is the operation the lookup serves: its scope is the one checked, so an
+   * operation needs one scope however many records it reads (cancel needs `runs:write`, not also `runs:read`).
+   * @throws `not_found`, `permission_denied` (scope, or another owner's run), `invalid_argument`.
+   */
+  get(ctx: CallContext, runId: string, action: Action = 'runs.read'): RunRecord {
+    this.deps.authorizer.authorize(ctx, action);
     requireCanonicalId(runId, 'run_id');
     const record = this.deps.store.getRun(runId);
     if (!record) throw new CoreError('not_found', `run not found: ${runId}`);
-    this.deps.authorizer.authorize(ctx, 'runs.read', record);
+    this.deps.authorizer.authorize(ctx, action, record);
     return record;
   }
 
   /** The caller's runs (every owner's for admin), optionally of one session and in some states, keyset-paged by run id. */
   list(ctx: CallContext, input: { sessionId?: string; states?: readonly RunState[]; afterRunId?: string; limit?: number }) {
     this.deps.authorizer.authorize(ctx, 'runs.read');
-    if (input.sessionId) this.deps.sessions.get(ctx, input.sessionId);
+    if (input.sessionId) this.deps.sessions.get(ctx, input.sessionId, 'runs.read');
     if (input.afterRunId && !isCanonicalId(input.afterRunId)) throw new CoreError('invalid_argument', 'after_run_id must be a canonical ULID');
     const limit = Math.min(input.limit && input.limit > 0 ? input.limit : 100, MAX_RUN_PAGE);
     const rows = this.deps.store.listRuns({
@@ -184,9 +192,7 @@ export class RunService {
    * request is recorded and echoed, and nothing else changes.
    */
   async cancel(ctx: CallContext, runId: string, reason?: string): Promise<{ runId: string; cancelRequested: true; reason: string }> {
-    this.deps.authorizer.authorize(ctx, 'runs.cancel');
-    const record = this.get(ctx, runId);
-    this.deps.authorizer.authorize(ctx, 'runs.cancel', record);
+    const record = this.get(ctx, runId, 'runs.cancel');
     const why = (reason ?? '').trim().slice(0, 500) || 'cancel_requested';
     const run = this.active.get(runId);
     if (run) this.requestCancel(run, why);
@@ -237,6 +243,7 @@ export class RunService {
       answerApproval: (answer) => this.answerApproval(run, answer),
       cancel: (reason) => this.requestCancel(run, reason ?? 'cancel_requested'),
       events: (afterSeq, signal) => this.deps.tape.follow(run.runId, afterSeq, signal),
+      record: () => this.deps.store.getRun(run.runId) as RunRecord,
       fail: (error) => {
         if (run.cancelReason === null && !isTerminal(run.state)) run.abort(error);
       },

@@ -1,6 +1,6 @@
 // SessionService: resolve/create, list and archive sessions owned by (principal, device id, channel).
 import { randomBytes } from 'node:crypto';
-import { type Authorizer, ownerOf } from '../auth/authorize.js';
+import { type Action, type Authorizer, ownerOf } from '../auth/authorize.js';
 import type { CallContext } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
@@ -60,11 +60,13 @@ export class SessionService {
 
   /**
    * Returns the caller's session by id or key, creating it when absent (unless `requireExisting`).
+   * `action` is the operation the resolution serves (a run start resolves under `runs.start`): its scope
+   * is the one checked.
    * @throws `permission_denied` when the session belongs to another owner, `not_found`,
    *   `failed_precondition` for an archived session, `invalid_argument` for malformed ids or keys.
    */
-  async resolve(ctx: CallContext, input: ResolveSessionInput): Promise<ResolveSessionResult> {
-    this.authorizer.authorize(ctx, 'sessions.write');
+  async resolve(ctx: CallContext, input: ResolveSessionInput, action: Action = 'sessions.write'): Promise<ResolveSessionResult> {
+    this.authorizer.authorize(ctx, action);
     if (input.sessionId !== undefined && input.sessionId !== '') requireCanonicalId(input.sessionId, 'session_id');
     if (input.sessionKey !== undefined && input.sessionKey !== '' && !SESSION_KEY_PATTERN.test(input.sessionKey)) {
       throw new CoreError('invalid_argument', 'session_key must be 1-128 characters of [A-Za-z0-9._:-]');
@@ -78,7 +80,7 @@ export class SessionService {
         ? this.store.getSessionByKey(input.sessionKey)
         : undefined;
     if (existing) {
-      this.authorizer.authorize(ctx, 'sessions.write', existing);
+      this.authorizer.authorize(ctx, action, existing);
       if (existing.archivedAtMs !== null) {
         throw new CoreError('failed_precondition', `session ${existing.sessionId} is archived; start a new session`);
       }
@@ -113,13 +115,16 @@ export class SessionService {
     return { session, created: true, resetApplied: false };
   }
 
-  /** @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`. */
-  get(ctx: CallContext, sessionId: string): SessionRecord {
-    this.authorizer.authorize(ctx, 'sessions.read');
+  /**
+   * The caller's session; `action` is the operation the lookup serves (its scope is the one checked).
+   * @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`.
+   */
+  get(ctx: CallContext, sessionId: string, action: Action = 'sessions.read'): SessionRecord {
+    this.authorizer.authorize(ctx, action);
     requireCanonicalId(sessionId, 'session_id');
     const session = this.store.getSession(sessionId);
     if (!session) throw new CoreError('not_found', `session not found: ${sessionId}`);
-    this.authorizer.authorize(ctx, 'sessions.read', session);
+    this.authorizer.authorize(ctx, action, session);
     return session;
   }
 
@@ -146,9 +151,7 @@ export class SessionService {
 
   /** Archives the session and rotates its key; archiving twice reports `newlyArchived: false`. */
   async cleanup(ctx: CallContext, sessionId: string): Promise<CleanupSessionResult> {
-    this.authorizer.authorize(ctx, 'sessions.write');
-    const session = this.get(ctx, sessionId);
-    this.authorizer.authorize(ctx, 'sessions.write', session);
+    const session = this.get(ctx, sessionId, 'sessions.write');
     const runCount = this.store.countRuns(sessionId);
     if (session.archivedAtMs !== null) {
       return { session, newlyArchived: false, previousSessionKey: session.sessionKey, runCount };

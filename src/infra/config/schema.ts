@@ -39,6 +39,14 @@ export const PalyraConfigSchema = Type.Object(
       trustedProxies: stringList(),
       /** Extra origins (scheme://host[:port]) allowed to make unsafe requests besides the daemon's own. */
       allowedOrigins: stringList(),
+      /**
+       * Host names (no port) the admin port answers to besides the loopback names and addresses; requests for
+       * any other Host get 421. On a loopback bind the check always applies (DNS rebinding); on another bind only once this is set.
+       */
+      allowedHosts: Type.Array(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9.])?)$' }), {
+        default: [],
+        description: 'a list of host names or IP addresses without port ([IPv6] in brackets)',
+      }),
       /** A TLS handshake, and each whole HTTP/1.1 request (headers and body), must arrive this fast (408 / closed beyond). */
       requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
       /** An HTTP/2 connection with no traffic this long is closed (SSE heartbeats every 15 s count as traffic). */

@@ -1,7 +1,7 @@
 // Checks a merged config against the schema and the remote-bind rule, naming each bad key, value and source.
-import { isIPv4, isIPv6 } from 'node:net';
 import { Value } from 'typebox/value';
 import type { ValidationIssue } from '../../core/errors.js';
+import { isLoopbackHost, isWildcardHost } from '../../core/host-names.js';
 import { CONFIG_KEYS, describeAllowed, type ConfigKey } from './config-keys.js';
 import { configError, formatValue } from './config-error.js';
 import { ADMIN_TOKEN_MIN_LENGTH, PalyraConfigSchema, type PalyraConfig } from './schema.js';
@@ -46,16 +46,6 @@ export function assertMatchesSchema(config: unknown, origins: ConfigOrigins): as
   if (problems.length > 0) throw configError(problems, undefined, issues);
 }
 
-/** True for 127.0.0.0/8, ::1 (in any spelling, also IPv4-mapped 127.x) and `localhost`. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
-  if (name === 'localhost') return true;
-  if (isIPv4(name)) return name.startsWith('127.');
-  if (!isIPv6(name)) return false;
-  const normalized = new URL(`http://[${name}]`).hostname;
-  return normalized === '[::1]' || normalized.startsWith('[::ffff:7f');
-}
-
 /** A QUIC bind on every interface needs `quic.advertise`: join strings must name an address nodes can dial. */
 export function assertDialableQuic(config: PalyraConfig, origins: ConfigOrigins): void {
   if (!isWildcardHost(config.quic.host) || config.quic.advertise !== undefined) return;
@@ -63,10 +53,6 @@ export function assertDialableQuic(config: PalyraConfig, origins: ConfigOrigins)
     [`quic.host = ${formatValue(config.quic.host)} (from ${origins.get('quic.host') ?? 'default'}) listens on every interface, which is no address a node can dial`],
     'set quic.advertise (PALYRA_QUIC_ADVERTISE) to the host or host:port nodes reach the daemon at; it goes into pairing join strings',
   );
-}
-
-function isWildcardHost(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 /**

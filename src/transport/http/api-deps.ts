@@ -1,5 +1,6 @@
 // What the HTTP routes receive besides the core: daemon facts, stream tracking, transport settings.
 import type { Core } from '../../core/index.js';
+import type { RequestGuard } from './security.js';
 import type { StreamTracker } from './streams.js';
 
 export interface DaemonInfo {
@@ -15,6 +16,14 @@ export interface ApiDeps {
   streams: StreamTracker;
   /** The admin port terminates TLS (cookies get `Secure`). */
   tls: boolean;
+  /** The first step of every request (headers, rate limit, Host, Origin); also given to `fastifyOptions`. */
+  guard: RequestGuard;
   /** Effective transport settings, shown by diagnostics. */
-  settings: { bodyLimitBytes: number; rateLimitPerSecond: number; trustedProxies: readonly string[]; allowedOrigins: readonly string[] };
+  settings: {
+    bodyLimitBytes: number;
+    rateLimitPerSecond: number;
+    trustedProxies: readonly string[];
+    allowedOrigins: readonly string[];
+    allowedHosts: readonly string[] | 'any';
+  };
 }

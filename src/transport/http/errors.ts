@@ -46,7 +46,12 @@ export function errorEnvelope(error: CoreError, requestId: string): ErrorEnvelop
   };
 }
 
-/** Fastify's own errors (bad JSON, body too large, schema validation) as CoreErrors. */
+/** The HTTP status of `error`: its code's, unless the error names a more precise one (415, 414, 421, …). */
+export function statusOf(error: CoreError): number {
+  return typeof error.details.status === 'number' ? error.details.status : HTTP_ERRORS[error.code].status;
+}
+
+/** Fastify's own errors (bad JSON, body too large, schema validation, router refusals) as CoreErrors. */
 function fromFastifyError(error: FastifyError): CoreError {
   if (error.validation) {
     const issues = error.validation.map((issue) => ({ path: issue.instancePath || '/', message: issue.message ?? 'is invalid' }));
@@ -59,6 +64,11 @@ function fromFastifyError(error: FastifyError): CoreError {
       return new CoreError('out_of_range', 'request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new CoreError('invalid_argument', 'unsupported content type: send application/json', { details: { status: 415 } });
+    // The router's refusals: the message does not echo the path back.
+    case 'FST_ERR_BAD_URL':
+      return new CoreError('invalid_argument', 'the request path is not valid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new CoreError('invalid_argument', 'a path parameter is longer than 100 characters', { details: { status: 414 } });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new CoreError('invalid_argument', 'request body is not valid JSON');
@@ -73,9 +83,11 @@ function fromFastifyError(error: FastifyError): CoreError {
 export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
   const error = thrown instanceof CoreError ? thrown : isFastifyError(thrown) ? fromFastifyError(thrown) : toCoreError(thrown);
   if (error.code === 'internal') request.log.error({ err: error.cause ?? error }, 'request failed');
-  const status = typeof error.details.status === 'number' ? error.details.status : HTTP_ERRORS[error.code].status;
   if (typeof error.details.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
-  return reply.code(status).type('application/json').send(errorEnvelope(error, request.id));
+  // Fastify asks for `connection: close` after a body it could not read. HTTP/2 forbids connection-specific
+  // headers (RFC 9113 §8.2.2): Node would drop it with an UnsupportedWarning on every such response.
+  if (request.raw.httpVersionMajor === 2) reply.removeHeader('connection');
+  return reply.code(statusOf(error)).type('application/json').send(errorEnvelope(error, request.id));
 }
 
 export function registerErrorHandlers(app: FastifyInstance): void {

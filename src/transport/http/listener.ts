@@ -24,7 +24,10 @@ export type RequestHandler = (request: http.IncomingMessage, response: http.Serv
 
 /** What Fastify needs from its server, plus the hooks graceful shutdown uses. */
 export interface DualProtocolServer extends net.Server {
-  /** Ends HTTP/1.1 connections (after their pending writes) and closes HTTP/2 sessions. */
+  /**
+   * Ends HTTP/1.1 connections (after their pending writes) and closes HTTP/2 sessions (GOAWAY); after
+   * a short grace every connection still open, TLS handshakes included, is destroyed.
+   */
   closeAllConnections(): void;
   /** Open connections by protocol (diagnostics). */
   connectionCounts(): { http1: number; http2: number };
@@ -32,24 +35,38 @@ export interface DualProtocolServer extends net.Server {
 
 // The fixed client connection preface of HTTP/2 (RFC 9113 §3.4).
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-// A session that ignores GOAWAY this long after shutdown began is destroyed.
-const SESSION_CLOSE_GRACE_MS = 500;
+// A connection still open this long after shutdown began (a session that ignores GOAWAY) is destroyed.
+const CLOSE_GRACE_MS = 500;
 
 /**
  * Builds the server Fastify listens on: a front server that only accepts connections and decides
  * the protocol, and an `http` and an `http2` server that both run Fastify's handler. With TLS the
  * front is a `tls` server and ALPN decides (h2 or http/1.1); in cleartext it is a `net` server that
  * reads the first bytes: the HTTP/2 preface means prior knowledge, anything else HTTP/1.1. Either
- * way the same timeouts and limits apply to both protocols.
+ * way the same timeouts and limits apply to both protocols. `onForcedClose` hears how many connections
+ * shutdown had to destroy after its grace period.
  */
-export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMaterial, timeouts: ConnectionTimeouts = DEFAULT_CONNECTION_TIMEOUTS): DualProtocolServer {
+export function createDualProtocolServer(
+  handler: RequestHandler,
+  tls?: TlsMaterial,
+  timeouts: ConnectionTimeouts = DEFAULT_CONNECTION_TIMEOUTS,
+  onForcedClose: (connections: number) => void = () => undefined,
+): DualProtocolServer {
   const sessions = new Set<http2.Http2Session>();
-  const sockets = new Set<Duplex>();
-  const h2Sockets = new WeakSet<Duplex>();
+  // Every accepted TCP connection, from accept on (with TLS also those still in their handshake).
+  const connections = new Set<net.Socket>();
+  // The sockets handed to the HTTP/1.1 server (TLS sockets under TLS).
+  const h1Sockets = new Set<Duplex>();
 
   // A slow client (slowloris, a body that never completes) holds a connection at most requestTimeoutMs.
+  // A missing Host is refused by the request pipeline (with the error envelope), not by Node's bare 400.
   const h1 = http.createServer(
-    { requestTimeout: timeouts.requestTimeoutMs, headersTimeout: timeouts.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs) },
+    {
+      requestTimeout: timeouts.requestTimeoutMs,
+      headersTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, timeouts.requestTimeoutMs),
+      requireHostHeader: false,
+    },
     handler,
   );
   // Node starts enforcing those timeouts when a server starts listening; this one never listens
@@ -65,38 +82,42 @@ export function createDualProtocolServer(handler: RequestHandler, tls?: TlsMater
   });
   h2.on('stream', (stream: http2.ServerHttp2Stream) => limitRequestTime(stream, timeouts.requestTimeoutMs));
   const dispatch = (socket: Duplex, isH2: boolean) => {
-    if (isH2) h2Sockets.add(socket);
+    if (!isH2) {
+      h1Sockets.add(socket);
+      socket.once('close', () => h1Sockets.delete(socket));
+    }
     (isH2 ? h2 : h1).emit('connection', socket);
-  };
-  const register = (socket: Duplex) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
   };
 
   const front: net.Server = tls
-    ? tlsFront(tls, timeouts.requestTimeoutMs, (socket) => {
-        register(socket);
-        dispatch(socket, socket.alpnProtocol === 'h2');
-      })
-    : net.createServer((socket) => {
-        register(socket);
-        sniff(socket, timeouts.requestTimeoutMs, (isH2) => dispatch(socket, isH2));
-      });
+    ? tlsFront(tls, timeouts.requestTimeoutMs, (socket) => dispatch(socket, socket.alpnProtocol === 'h2'))
+    : net.createServer((socket) => sniff(socket, timeouts.requestTimeoutMs, (isH2) => dispatch(socket, isH2)));
+  // 'connection' is the raw TCP socket in both cases; destroying it also ends a TLS socket over it.
+  front.on('connection', (socket: net.Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   front.once('close', () => h1.close());
+  // The parser's refusals (400, 408, 431) are answered where Fastify listens: on the server it was given.
+  h1.on('clientError', (error: Error, socket: Duplex) => {
+    if (!front.emit('clientError', error, socket)) socket.destroy();
+  });
 
   const server = front as DualProtocolServer;
   server.closeAllConnections = () => {
-    for (const session of sessions) {
-      session.close();
-      setTimeout(() => session.destroy(), SESSION_CLOSE_GRACE_MS).unref();
-    }
-    for (const socket of sockets) {
-      if (h2Sockets.has(socket)) continue;
-      (socket as net.Socket).destroySoon?.();
-      setTimeout(() => socket.destroy(), SESSION_CLOSE_GRACE_MS).unref();
-    }
+    for (const session of sessions) session.close();
+    for (const socket of h1Sockets) (socket as net.Socket).destroySoon?.();
+    // Destroying the session is not enough: Node then ends its socket and waits for the peer's FIN,
+    // which a client that stopped reading never sends; the socket sat in FIN-WAIT-2 and the server's
+    // close (so the daemon's shutdown) never completed (issue 10 item 7). The TCP socket is destroyed.
+    const open = [...connections];
+    setTimeout(() => {
+      const forced = open.filter((socket) => !socket.destroyed);
+      for (const socket of forced) socket.destroy();
+      if (forced.length > 0) onForcedClose(forced.length);
+    }, CLOSE_GRACE_MS).unref();
   };
-  server.connectionCounts = () => ({ http1: Math.max(0, sockets.size - sessions.size), http2: sessions.size });
+  server.connectionCounts = () => ({ http1: h1Sockets.size, http2: sessions.size });
   return server;
 }
 

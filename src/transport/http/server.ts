@@ -1,12 +1,24 @@
 // The admin/console HTTP server: Fastify on a dual HTTP/1.1 + HTTP/2 listener, one security pipeline, one error table.
 import type http from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync, type FastifyServerFactory, LogController } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerFactory,
+  LogController,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { Core } from '../../core/index.js';
 import type { ApiDeps, DaemonInfo } from './api-deps.js';
 import { decorateAuth, requireBearer, requireConsoleSession } from './auth.js';
-import { registerErrorHandlers } from './errors.js';
+import { answerClientError } from './client-errors.js';
+import { registerErrorHandlers, sendError } from './errors.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { adminApiTokenRoutes } from './routes/admin/api-tokens.js';
@@ -22,7 +34,8 @@ import { consoleSessionRoutes } from './routes/console/sessions.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
-import { registerSecurity } from './security.js';
+import { declareSecurity, SECURITY_SCHEMES } from './route-security.js';
+import { RequestGuard } from './security.js';
 import { StreamTracker } from './streams.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -37,32 +50,57 @@ export interface HttpServerOptions {
   /** IPs/CIDRs whose X-Forwarded-* headers are believed; none by default. */
   trustedProxies?: readonly string[];
   allowedOrigins?: readonly string[];
+  /** Host names served besides the loopback ones, or `any` (see SecurityOptions); loopback names only by default. */
+  allowedHosts?: readonly string[] | 'any';
   /** Certificate and key (PEM): serve HTTPS with ALPN h2 + http/1.1. */
   tls?: TlsMaterial;
   timeouts?: ConnectionTimeouts;
 }
 
-/** The Fastify options of the admin port (shared with benchmarks that measure against a bare route). */
-export function fastifyOptions(options: Pick<HttpServerOptions, 'logger' | 'bodyLimitBytes' | 'trustedProxies' | 'tls' | 'timeouts'>): FastifyHttpOptions<http.Server> {
+/**
+ * The Fastify options of the admin port (shared with benchmarks that measure against a bare route).
+ * `guard` also answers what never reaches a route: the router's refusals and the parser's.
+ */
+export function fastifyOptions(
+  options: Pick<HttpServerOptions, 'logger' | 'bodyLimitBytes' | 'trustedProxies' | 'tls' | 'timeouts'> & { guard: RequestGuard },
+): FastifyHttpOptions<http.Server> {
+  const { guard } = options;
   const trusted = options.trustedProxies ?? [];
   // Fastify types the factory as returning an http.Server; ours answers the same calls (listen, close, address).
-  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls, options.timeouts)) as unknown as FastifyServerFactory<http.Server>;
+  const onForcedClose = (connections: number) => options.logger.warn({ connections }, 'HTTP connections still open after the shutdown grace period; destroyed');
+  const serverFactory = ((handler: RequestHandler) => createDualProtocolServer(handler, options.tls, options.timeouts, onForcedClose)) as unknown as FastifyServerFactory<http.Server>;
   return {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests that arrive while the server closes are refused by the guard, with the envelope.
+    return503OnClosing: false,
     forceCloseConnections: true,
     trustProxy: trusted.length > 0 ? [...trusted] : false,
     genReqId: () => crypto.randomUUID(),
     // Unknown fields are refused, not silently dropped: a typo must not pass as a valid request.
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors: (error, request, reply) => refuseUnroutable(guard, error, request, reply),
+    clientErrorHandler: (error, socket) => answerClientError(error, socket as Duplex, guard.headers),
     serverFactory,
   };
 }
 
 /**
- * Every route of the admin port behind one pipeline: security headers, rate limit and Origin check
+ * A request the router refused (bad percent-encoding, a path parameter over 100 characters) never runs
+ * the onRequest hooks, so it passes the guard here: same headers, same rate limit, same envelope.
+ */
+function refuseUnroutable(guard: RequestGuard, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  try {
+    guard.admit(request, reply);
+  } catch (refusal) {
+    return sendError(request, reply, refusal);
+  }
+  return sendError(request, reply, error);
+}
+
+/**
+ * Every route of the admin port behind one pipeline: security headers, rate limit, Host and Origin checks
  * (onRequest, before any credential is looked at) → bearer or console-session auth + CSRF → body
  * parsing (size, JSON only) → schema validation → the route's core call. Registered without
  * encapsulation so its hooks also cover 404s and errors.
@@ -76,18 +114,18 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   decorateAuth(app);
   registerErrorHandlers(app);
-  registerSecurity(app, { tls: deps.tls, rateLimitPerSecond: deps.settings.rateLimitPerSecond, allowedOrigins: deps.settings.allowedOrigins, metrics: core.metrics });
+  app.addHook('onRequest', async (request, reply) => deps.guard.admit(request, reply));
   registerRequestMetrics(app, core.metrics);
-  app.addHook('preClose', async () => deps.streams.closeAll());
+  app.addHook('preClose', async () => {
+    deps.guard.close();
+    deps.streams.closeAll();
+  });
   await app.register(swagger, {
     openapi: {
+      // 3.1: a bearer or cookie requirement may list the scope (role) an operation needs.
+      openapi: '3.1.0',
       info: { title: 'palyrad admin and console API', version: deps.info.version },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          consoleSession: { type: 'apiKey', in: 'cookie', name: 'palyra_console_session' },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
   });
   await app.register(healthRoutes, deps.info);
@@ -95,19 +133,21 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   await app.register(
     async (admin) => {
       requireBearer(admin, core);
+      declareSecurity(admin, 'bearer');
       await admin.register(adminRunRoutes, core);
       await admin.register(adminJournalRoutes, core);
       await admin.register(adminStatusRoutes, { core, info: deps.info });
       await admin.register(adminApiTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
-      admin.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      admin.get('/openapi.json', async () => app.swagger());
     },
     { prefix: '/admin/v1' },
   );
   await app.register(
     async (console) => {
       requireConsoleSession(console, core, { secure: deps.tls });
+      declareSecurity(console, 'consoleSession');
       await console.register(consoleAuthRoutes, deps);
       await console.register(consoleSessionRoutes, core);
       await console.register(consoleChatRoutes, deps);
@@ -122,13 +162,16 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 (httpApi as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify(fastifyOptions(options));
   const settings = {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     rateLimitPerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_LIMIT_PER_SECOND,
     trustedProxies: options.trustedProxies ?? [],
     allowedOrigins: options.allowedOrigins ?? [],
+    allowedHosts: options.allowedHosts ?? [],
   };
-  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), tls: options.tls !== undefined, settings });
+  const tls = options.tls !== undefined;
+  const guard = new RequestGuard({ tls, ...settings, metrics: options.core.metrics });
+  const app = Fastify(fastifyOptions({ ...options, guard }));
+  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), tls, settings, guard });
   return app;
 }

@@ -9,7 +9,7 @@ import { IdParams } from '../schemas/common.js';
 export async function approvalRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/approvals', { schema: { querystring: ListApprovalsQuery } }, async (request) => {
+  app.get('/approvals', { schema: { querystring: ListApprovalsQuery }, config: { action: 'approvals.read' } }, async (request) => {
     const query = request.query;
     const page = core.approvals.list(request.ctx, {
       ...(query.pending !== undefined ? { pendingOnly: query.pending } : {}),
@@ -20,9 +20,9 @@ export async function approvalRoutes(parent: FastifyInstance, core: Core): Promi
     return { approvals: page.approvals.map(approvalToWire), next_after_approval_id: page.nextAfterApprovalId };
   });
 
-  app.get('/approvals/:id', { schema: { params: IdParams } }, async (request) => ({ approval: approvalToWire(core.approvals.get(request.ctx, request.params.id)) }));
+  app.get('/approvals/:id', { schema: { params: IdParams }, config: { action: 'approvals.read' } }, async (request) => ({ approval: approvalToWire(core.approvals.get(request.ctx, request.params.id)) }));
 
-  app.post('/approvals/:id/decision', { schema: { params: IdParams, body: DecisionBody } }, async (request) => {
+  app.post('/approvals/:id/decision', { schema: { params: IdParams, body: DecisionBody }, config: { action: 'approvals.decide' } }, async (request) => {
     const body = request.body;
     const resolved = await core.approvals.decide(request.ctx, request.params.id, {
       approved: body.approved,

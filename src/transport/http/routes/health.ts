@@ -1,5 +1,6 @@
 // GET /healthz (liveness, no auth) and GET /readyz (store open and listeners up).
 import type { FastifyInstance } from 'fastify';
+import { declareSecurity } from '../route-security.js';
 
 export interface HealthInfo {
   version: string;
@@ -8,6 +9,7 @@ export interface HealthInfo {
 }
 
 export async function healthRoutes(app: FastifyInstance, info: HealthInfo): Promise<void> {
+  declareSecurity(app, 'none');
   app.get('/healthz', async () => ({
     service: 'palyrad',
     status: 'ok',

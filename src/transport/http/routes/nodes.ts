@@ -29,7 +29,7 @@ function nodeRpc(core: Core): Required<Pick<Core, 'pairing' | 'nodes' | 'devices
 export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/pairing/codes', { schema: { body: CreatePairingCodeBody } }, async (request, reply) => {
+  app.post('/pairing/codes', { schema: { body: CreatePairingCodeBody }, config: { action: 'devices.write' } }, async (request, reply) => {
     const body = request.body ?? {};
     const code = await nodeRpc(core).pairing.createCode(request.ctx, {
       ...(body.ttl_seconds ? { ttlMs: body.ttl_seconds * 1000 } : {}),
@@ -38,7 +38,7 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return reply.code(201).send(pairingCodeToWire(code));
   });
 
-  app.get('/pairing/requests', { schema: { querystring: ListPairingRequestsQuery } }, async (request) => {
+  app.get('/pairing/requests', { schema: { querystring: ListPairingRequestsQuery }, config: { action: 'devices.read' } }, async (request) => {
     const query = request.query;
     const limit = query.limit ?? 100;
     const requests = nodeRpc(core).pairing.list(request.ctx, {
@@ -50,15 +50,15 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return { requests: requests.map(pairingRequestToWire), next_after_pairing_id: requests.length === limit && last ? last.pairingId : null };
   });
 
-  app.post('/pairing/requests/:id/approve', { schema: { params: IdParams, body: ReasonBody } }, async (request) => ({
+  app.post('/pairing/requests/:id/approve', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => ({
     request: pairingRequestToWire(await nodeRpc(core).pairing.approve(request.ctx, request.params.id, request.body?.reason)),
   }));
 
-  app.post('/pairing/requests/:id/reject', { schema: { params: IdParams, body: ReasonBody } }, async (request) => ({
+  app.post('/pairing/requests/:id/reject', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => ({
     request: pairingRequestToWire(await nodeRpc(core).pairing.reject(request.ctx, request.params.id, request.body?.reason)),
   }));
 
-  app.get('/nodes', { schema: { querystring: ListNodesQuery } }, async (request) => {
+  app.get('/nodes', { schema: { querystring: ListNodesQuery }, config: { action: 'nodes.read' } }, async (request) => {
     const query = request.query;
     const limit = query.limit ?? 100;
     const nodes = nodeRpc(core).nodes.list(request.ctx, {
@@ -70,7 +70,7 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return { nodes: nodes.map(nodeToWire), next_after_device_id: nodes.length === limit && last ? last.deviceId : null };
   });
 
-  app.post('/nodes/:id/invoke', { schema: { params: IdParams, body: InvokeBody } }, async (request) => {
+  app.post('/nodes/:id/invoke', { schema: { params: IdParams, body: InvokeBody }, config: { action: 'nodes.invoke' } }, async (request) => {
     const body = request.body;
     const result = await nodeRpc(core).nodes.invoke(request.ctx, {
       deviceId: request.params.id,
@@ -82,12 +82,12 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return taskResultToWire(result);
   });
 
-  app.post('/nodes/:id/revoke', { schema: { params: IdParams, body: ReasonBody } }, async (request) => {
+  app.post('/nodes/:id/revoke', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => {
     const result = await nodeRpc(core).devices.revoke(request.ctx, request.params.id, request.body?.reason);
     return { device_id: result.deviceId, revoked: result.revoked, closed_connections: result.closedConnections };
   });
 
-  app.get('/nodes/tasks/:task_id', { schema: { params: TaskIdParams } }, async (request) => ({
+  app.get('/nodes/tasks/:task_id', { schema: { params: TaskIdParams }, config: { action: 'nodes.read' } }, async (request) => ({
     task: taskToWire(nodeRpc(core).nodes.getTask(request.ctx, request.params.task_id)),
   }));
 }

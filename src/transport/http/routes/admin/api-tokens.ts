@@ -8,7 +8,7 @@ import { CreateTokenBody, ListTokensQuery, tokenToWire } from '../../schemas/tok
 export async function adminApiTokenRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/api-tokens', { schema: { body: CreateTokenBody } }, async (request, reply) => {
+  app.post('/api-tokens', { schema: { body: CreateTokenBody }, config: { action: 'tokens.write' } }, async (request, reply) => {
     const body = request.body;
     const issued = await core.tokens.createApiToken(request.ctx, {
       name: body.name,
@@ -19,7 +19,7 @@ export async function adminApiTokenRoutes(parent: FastifyInstance, core: Core): 
     return reply.code(201).send({ token: issued.token, ...tokenToWire(issued.record) });
   });
 
-  app.get('/api-tokens', { schema: { querystring: ListTokensQuery } }, async (request) => {
+  app.get('/api-tokens', { schema: { querystring: ListTokensQuery }, config: { action: 'tokens.read' } }, async (request) => {
     const query = request.query;
     const records = core.tokens.listApiTokens(request.ctx, {
       ...(query.include_revoked !== undefined ? { includeRevoked: query.include_revoked } : {}),
@@ -29,7 +29,7 @@ export async function adminApiTokenRoutes(parent: FastifyInstance, core: Core): 
     return { tokens: records.map(tokenToWire) };
   });
 
-  app.post('/api-tokens/:id/revoke', { schema: { params: IdParams } }, async (request) => {
+  app.post('/api-tokens/:id/revoke', { schema: { params: IdParams }, config: { action: 'tokens.write' } }, async (request) => {
     const result = await core.tokens.revokeApiToken(request.ctx, request.params.id);
     return { token_id: request.params.id, revoked: result.revoked };
   });

@@ -7,7 +7,7 @@ import { AppendEventBody, chainVerdictToWire, JournalPageQuery, journalRecordToW
 export async function adminJournalRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/journal/events', { schema: { body: AppendEventBody } }, async (request, reply) => {
+  app.post('/journal/events', { schema: { body: AppendEventBody }, config: { action: 'journal.append' } }, async (request, reply) => {
     const body = request.body;
     const record = await core.audit.append(request.ctx, {
       kind: body.kind,
@@ -21,13 +21,13 @@ export async function adminJournalRoutes(parent: FastifyInstance, core: Core): P
     return reply.code(201).send(journalRecordToWire(record));
   });
 
-  app.get('/journal/events', { schema: { querystring: JournalPageQuery } }, async (request) => {
+  app.get('/journal/events', { schema: { querystring: JournalPageQuery }, config: { action: 'journal.read' } }, async (request) => {
     const records = await core.audit.page(request.ctx, request.query.after_seq ?? 0, request.query.limit ?? 100);
     return { events: records.map(journalRecordToWire), next_after_seq: records.at(-1)?.seq ?? request.query.after_seq ?? 0 };
   });
 
   // An explicit verification walks every row; the console's audit page resumes from the last verified prefix.
-  app.get('/journal/verify', async (request) => {
+  app.get('/journal/verify', { config: { action: 'journal.read' } }, async (request) => {
     return chainVerdictToWire(await core.audit.verify(request.ctx, { full: true }));
   });
 }

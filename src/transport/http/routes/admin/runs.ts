@@ -7,7 +7,7 @@ import { CancelBody, eventToWire, RunIdParams, runToWire, StartRunBody, TapeQuer
 export async function adminRunRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/runs', { schema: { body: StartRunBody } }, async (request, reply) => {
+  app.post('/runs', { schema: { body: StartRunBody }, config: { action: 'runs.start' } }, async (request, reply) => {
     const body = request.body;
     const handle = await core.runs.start(request.ctx, {
       prompt: body.prompt,
@@ -16,14 +16,14 @@ export async function adminRunRoutes(parent: FastifyInstance, core: Core): Promi
       ...(body.session_id ? { sessionId: body.session_id } : {}),
       ...(body.session_key ? { sessionKey: body.session_key } : {}),
     });
-    if (body.wait === false) return reply.code(202).send(runToWire(core.runs.get(request.ctx, handle.runId)));
+    if (body.wait === false) return reply.code(202).send(runToWire(handle.record()));
     const { record, error } = await handle.finished;
     return reply.code(200).send({ ...runToWire(record), ...(error ? { error: { code: error.code, message: error.message } } : {}) });
   });
 
-  app.get('/runs/:id', { schema: { params: RunIdParams } }, async (request) => runToWire(core.runs.get(request.ctx, request.params.id)));
+  app.get('/runs/:id', { schema: { params: RunIdParams }, config: { action: 'runs.read' } }, async (request) => runToWire(core.runs.get(request.ctx, request.params.id)));
 
-  app.get('/runs/:id/tape', { schema: { params: RunIdParams, querystring: TapeQuery } }, async (request) => {
+  app.get('/runs/:id/tape', { schema: { params: RunIdParams, querystring: TapeQuery }, config: { action: 'runs.read' } }, async (request) => {
     const afterSeq = request.query.after_seq ?? -1;
     const limit = request.query.limit ?? 200;
     const page = core.runs.readTape(request.ctx, request.params.id, afterSeq, limit);
@@ -36,7 +36,7 @@ export async function adminRunRoutes(parent: FastifyInstance, core: Core): Promi
     };
   });
 
-  app.post('/runs/:id/cancel', { schema: { params: RunIdParams, body: CancelBody } }, async (request) => {
+  app.post('/runs/:id/cancel', { schema: { params: RunIdParams, body: CancelBody }, config: { action: 'runs.cancel' } }, async (request) => {
     const result = await core.runs.cancel(request.ctx, request.params.id, request.body?.reason);
     return { run_id: result.runId, cancel_requested: result.cancelRequested, reason: result.reason };
   });

@@ -26,7 +26,7 @@ export async function daemonStatus(core: Core, info: StatusInfo) {
 
 export async function adminStatusRoutes(app: FastifyInstance, options: { core: Core; info: StatusInfo }): Promise<void> {
   const { core, info } = options;
-  app.get('/status', async (request) => {
+  app.get('/status', { config: { action: 'daemon.status' } }, async (request) => {
     core.authorizer.authorize(request.ctx, 'daemon.status');
     return daemonStatus(core, info);
   });

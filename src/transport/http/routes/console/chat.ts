@@ -16,14 +16,13 @@ export async function consoleChatRoutes(parent: FastifyInstance, deps: ApiDeps):
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { core, streams } = deps;
 
-  app.post('/chat/sessions/:id/messages', { schema: { params: IdParams, body: ChatMessageBody } }, async (request, reply) => {
-    const ctx = request.ctx;
-    const handle = await core.runs.start(ctx, { sessionId: request.params.id, requireExistingSession: true, prompt: request.body.text, closeAfterPrompt: true });
+  app.post('/chat/sessions/:id/messages', { schema: { params: IdParams, body: ChatMessageBody }, config: { action: 'runs.start' } }, async (request, reply) => {
+    const handle = await core.runs.start(request.ctx, { sessionId: request.params.id, requireExistingSession: true, prompt: request.body.text, closeAfterPrompt: true });
     return streams.send(reply, 'ndjson', 'application/x-ndjson; charset=utf-8', ndjsonLine({ type: 'heartbeat' }), async ({ signal, write }) => {
       write(ndjsonLine({ type: 'meta', run_id: handle.runId, session_id: handle.sessionId }));
       let status = 'unknown';
       try {
-        for await (const event of core.runs.watch(ctx, handle.runId, -1, signal)) {
+        for await (const event of handle.events(-1, signal)) {
           if (event.type === 'status') status = String(event.payload.kind);
           await write(ndjsonLine({ type: 'event', run_id: handle.runId, event: eventToWire(event) }));
         }

@@ -9,7 +9,7 @@ export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: Ap
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { core, info, streams, settings } = deps;
 
-  app.get('/diagnostics', async (request) => {
+  app.get('/diagnostics', { config: { action: 'daemon.status' } }, async (request) => {
     core.authorizer.authorize(request.ctx, 'daemon.status');
     return {
       ...(await daemonStatus(core, info)),
@@ -20,12 +20,13 @@ export async function consoleDiagnosticsRoutes(parent: FastifyInstance, deps: Ap
         rate_limit_per_second: settings.rateLimitPerSecond,
         trusted_proxies: settings.trustedProxies.length,
         allowed_origins: settings.allowedOrigins,
+        allowed_hosts: settings.allowedHosts,
       },
       session: { principal: request.ctx.principal, device_id: request.ctx.deviceId, channel: request.ctx.channel },
     };
   });
 
-  app.get('/audit/events', { schema: { querystring: JournalPageQuery } }, async (request) => {
+  app.get('/audit/events', { schema: { querystring: JournalPageQuery }, config: { action: 'journal.read' } }, async (request) => {
     const afterSeq = request.query.after_seq ?? 0;
     const records = await core.audit.page(request.ctx, afterSeq, request.query.limit ?? 100);
     const verdict = await core.audit.verify(request.ctx);

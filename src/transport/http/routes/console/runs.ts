@@ -45,9 +45,9 @@ export async function consoleRunRoutes(parent: FastifyInstance, deps: ApiDeps): 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { core, streams } = deps;
 
-  app.get('/runs/:id', { schema: { params: IdParams } }, async (request) => ({ run: runToWire(core.runs.get(request.ctx, request.params.id)) }));
+  app.get('/runs/:id', { schema: { params: IdParams }, config: { action: 'runs.read' } }, async (request) => ({ run: runToWire(core.runs.get(request.ctx, request.params.id)) }));
 
-  app.get('/runs/:id/events', { schema: { params: IdParams, querystring: EventsQuery } }, async (request, reply) => {
+  app.get('/runs/:id/events', { schema: { params: IdParams, querystring: EventsQuery }, config: { action: 'runs.read' } }, async (request, reply) => {
     const runId = request.params.id;
     const afterSeq = resumeCursor(request, request.query.after_seq);
     if (!wantsEventStream(request)) {
@@ -63,7 +63,7 @@ export async function consoleRunRoutes(parent: FastifyInstance, deps: ApiDeps): 
     });
   });
 
-  app.post('/runs/:id/abort', { schema: { params: IdParams, body: Type.Optional(CancelBody) } }, async (request) => {
+  app.post('/runs/:id/abort', { schema: { params: IdParams, body: Type.Optional(CancelBody) }, config: { action: 'runs.cancel' } }, async (request) => {
     const result = await core.runs.cancel(request.ctx, request.params.id, request.body?.reason ?? 'console_abort_requested');
     return { run_id: result.runId, cancel_requested: result.cancelRequested, reason: result.reason };
   });
