@@ -1,6 +1,6 @@
 // RunService: starts runs and drives them through the state machine; reads, watches, cancels, recovers.
 import type { ApprovalService } from '../approvals/approvals.js';
-import { type Authorizer, ownerOf } from '../auth/authorize.js';
+import { type Action, type Authorizer, ownerOf } from '../auth/authorize.js';
 import { type CallContext, isAdmin } from '../context.js';
 import { CoreError, toCoreError } from '../errors.js';
 import type { RunEvent, StatusKind } from '../events/run-event.js';
@@ -131,12 +131,14 @@ export class RunService {
 
   /** @throws `not_found` (also for another owner's run), `invalid_argument`. */
   get(ctx: CallContext, runId: string): RunRecord {
-    this.deps.authorizer.authorize(ctx, 'runs.read');
+    return this.owned(ctx, 'runs.read', runId);
+  }
+
+  /** The run if `ctx` may perform `action` on it. @throws `permission_denied` (scope), `not_found`, `invalid_argument`. */
+  private owned(ctx: CallContext, action: Action, runId: string): RunRecord {
+    this.deps.authorizer.authorize(ctx, action);
     requireCanonicalId(runId, 'run_id');
-    const record = this.deps.store.getRun(runId);
-    if (!record) throw new CoreError('not_found', `run not found: ${runId}`);
-    this.deps.authorizer.authorize(ctx, 'runs.read', record);
-    return record;
+    return this.deps.authorizer.authorizeRecord(ctx, action, { kind: 'run', id: runId }, this.deps.store.getRun(runId));
   }
 
   /** The caller's runs (every owner's for admin), optionally of one session and in some states, keyset-paged by run id. */
@@ -184,9 +186,7 @@ export class RunService {
    * request is recorded and echoed, and nothing else changes.
    */
   async cancel(ctx: CallContext, runId: string, reason?: string): Promise<{ runId: string; cancelRequested: true; reason: string }> {
-    this.deps.authorizer.authorize(ctx, 'runs.cancel');
-    const record = this.get(ctx, runId);
-    this.deps.authorizer.authorize(ctx, 'runs.cancel', record);
+    const record = this.owned(ctx, 'runs.cancel', runId);
     const why = (reason ?? '').trim().slice(0, 500) || 'cancel_requested';
     const run = this.active.get(runId);
     if (run) this.requestCancel(run, why);
