@@ -128,22 +128,24 @@ describe('GatewayService sessions, runs and journal', () => {
     assert.equal(abort.code, status.NOT_FOUND);
   });
 
-  test('AbortRun on a finished run → cancel_requested=true with the echoed reason (check 10); on a live run → cancelled', async () => {
+  test('AbortRun on a finished run → FAILED_PRECONDITION "already finished (done)", the stored run unchanged; on a live run → cancelled', async () => {
     const open = openRequest('hello');
     const stream = c.gateway.runStream(metadataFor(admin));
     stream.write(open);
     stream.end();
     await collect(stream);
-    const finished = await call(c.gateway, c.gateway.abortRun, { v: 1, runId: open.runId, reason: 'too late' }, admin);
-    assert.equal(finished.cancelRequested, true);
-    assert.equal(finished.reason, 'too late');
+    const stored = await call(c.gateway, c.gateway.getRun, { v: 1, runId: open.runId }, admin);
+    const finished = await callError(c.gateway, c.gateway.abortRun, { v: 1, runId: open.runId, reason: 'too late' }, admin);
+    assert.equal(finished.code, status.FAILED_PRECONDITION);
+    assert.equal(finished.details, `run ${open.runId?.ulid} already finished (done); a finished run cannot be cancelled`);
+    assert.deepEqual(await call(c.gateway, c.gateway.getRun, { v: 1, runId: open.runId }, admin), stored);
     const live = openRequest('@slow 100\n@tokens 50');
     const running = c.gateway.runStream(metadataFor(admin));
     running.write(live);
     const done = collect(running);
     await new Promise((resolveWait) => setTimeout(resolveWait, 150));
     const aborted = await call(c.gateway, c.gateway.abortRun, { v: 1, runId: live.runId, reason: '' }, admin);
-    assert.equal(aborted.reason, 'grpc_abort_requested');
+    assert.deepEqual([aborted.cancelRequested, aborted.reason], [true, 'grpc_abort_requested']);
     const { events } = await done;
     const last = events.at(-1)?.body;
     assert.equal(last?.$case === 'status' && last.value.message, 'cancelled by request');

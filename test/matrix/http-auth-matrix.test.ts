@@ -28,7 +28,8 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/admin/v1/runs', kind: 'bearer', valid: 202, body: { prompt: 'matrix', wait: false }, scope: 'runs:write' },
   { method: 'GET', path: '/admin/v1/runs/:run', kind: 'bearer', valid: 200, scope: 'runs:read' },
   { method: 'GET', path: '/admin/v1/runs/:run/tape', kind: 'bearer', valid: 200, scope: 'runs:read' },
-  { method: 'POST', path: '/admin/v1/runs/:run/cancel', kind: 'bearer', valid: 200, body: {}, scope: 'runs:write' },
+  // The fixture run has finished, and a finished run cannot be cancelled (412 failed_precondition).
+  { method: 'POST', path: '/admin/v1/runs/:run/cancel', kind: 'bearer', valid: 412, body: {}, scope: 'runs:write' },
   { method: 'GET', path: '/admin/v1/journal/events', kind: 'bearer', valid: 200, scope: 'journal:read' },
   { method: 'POST', path: '/admin/v1/journal/events', kind: 'bearer', valid: 201, body: { kind: 'matrix.event', actor: 'user', payload: {} }, scope: 'journal:write' },
   { method: 'GET', path: '/admin/v1/journal/verify', kind: 'bearer', valid: 200, scope: 'journal:read' },
@@ -54,7 +55,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/console/v1/chat/sessions/:chatSession/messages', kind: 'console', valid: 200, body: { text: 'hello' } },
   { method: 'GET', path: '/console/v1/runs/:run', kind: 'console', valid: 200 },
   { method: 'GET', path: '/console/v1/runs/:run/events', kind: 'console', valid: 200 },
-  { method: 'POST', path: '/console/v1/runs/:run/abort', kind: 'console', valid: 200, body: {} },
+  { method: 'POST', path: '/console/v1/runs/:run/abort', kind: 'console', valid: 412, body: {} },
   { method: 'GET', path: '/console/v1/approvals', kind: 'console', valid: 200 },
   { method: 'GET', path: '/console/v1/approvals/:approval2', kind: 'console', valid: 200 },
   { method: 'POST', path: '/console/v1/approvals/:approval2/decision', kind: 'console', valid: 200, body: { approved: false } },

@@ -182,18 +182,20 @@ export class RunService {
   }
 
   /**
-   * Requests cancellation. A live run stops within ~100 ms (state `cancelled`); for a finished run the
-   * request is recorded and echoed, and nothing else changes.
+   * Requests cancellation of a live run; it stops within ~100 ms (state `cancelled`). Asking again while
+   * it stops answers with the first request's reason. A finished run is immutable.
+   * @throws `failed_precondition` (details `state`) when the run already finished, `not_found`,
+   *   `permission_denied` (scope), `invalid_argument`.
    */
-  async cancel(ctx: CallContext, runId: string, reason?: string): Promise<{ runId: string; cancelRequested: true; reason: string }> {
+  cancel(ctx: CallContext, runId: string, reason?: string): { runId: string; cancelRequested: true; reason: string } {
     const record = this.owned(ctx, 'runs.cancel', runId);
-    const why = (reason ?? '').trim().slice(0, 500) || 'cancel_requested';
     const run = this.active.get(runId);
-    if (run) this.requestCancel(run, why);
-    else if (!record.cancelRequested) {
-      await this.deps.store.updateRun(runId, { cancelRequested: true, cancelReason: why, updatedAtMs: this.deps.now() });
+    const state = run?.state ?? record.state;
+    if (!run || isTerminal(state)) {
+      throw new CoreError('failed_precondition', `run ${runId} already finished (${state}); a finished run cannot be cancelled`, { details: { state } });
     }
-    return { runId, cancelRequested: true, reason: why };
+    this.requestCancel(run, (reason ?? '').trim().slice(0, 500) || 'cancel_requested');
+    return { runId, cancelRequested: true, reason: run.cancelReason ?? '' };
   }
 
   /** Marks runs a crashed daemon left unfinished as failed (`daemon_restarted`). Call before serving. */
