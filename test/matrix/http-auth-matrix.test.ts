@@ -36,6 +36,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/admin/v1/api-tokens', kind: 'bearer', valid: 200, scope: 'tokens:read' },
   { method: 'POST', path: '/admin/v1/api-tokens', kind: 'bearer', valid: 201, body: { name: 'matrix', principal: 'user:matrix', scopes: ['runs:read'] }, scope: 'tokens:write' },
   { method: 'POST', path: '/admin/v1/api-tokens/:token/revoke', kind: 'bearer', valid: 200, scope: 'tokens:write' },
+  { method: 'GET', path: '/admin/v1/session-tokens', kind: 'bearer', valid: 200, scope: 'tokens:read' },
+  { method: 'POST', path: '/admin/v1/session-tokens/01ARZ3NDEKTSV4RRFFQ69G5FB0/revoke', kind: 'bearer', valid: 404, scope: 'tokens:write' },
   { method: 'GET', path: '/admin/v1/approvals', kind: 'bearer', valid: 200, scope: 'approvals:read' },
   { method: 'GET', path: '/admin/v1/approvals/:approval1', kind: 'bearer', valid: 200, scope: 'approvals:read' },
   { method: 'POST', path: '/admin/v1/approvals/:approval1/decision', kind: 'bearer', valid: 200, body: { approved: false, reason: 'matrix' }, scope: 'approvals:write' },
