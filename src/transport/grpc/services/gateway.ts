@@ -37,10 +37,7 @@ export function gatewayService(deps: HandlerDeps, info: HealthInfo): GatewayServ
     watchRun: serverStream(deps, route('WatchRun'), async (request, ctx, send) => {
       checkVersion(request.v);
       const runId = requiredId(request.runId, 'run_id');
-      for await (const event of core.runs.watch(ctx, runId, request.afterSeq, ctx.signal)) {
-        const message = runEventToProto(event);
-        if (message) await send(message);
-      }
+      for await (const event of core.runs.watch(ctx, runId, request.afterSeq, ctx.signal)) await send(runEventToProto(event));
     }),
 
     getRun: unary(deps, route('GetRun'), (request, ctx) => {
