@@ -1,4 +1,4 @@
-// The gateway gRPC server (HTTP/2): binds, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
+// The gateway gRPC server (HTTP/2): listens, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Core } from '../../core/index.js';
@@ -12,7 +12,8 @@ import { approvalsService } from './services/approvals.js';
 import { authService } from './services/auth.js';
 import { gatewayService, type HealthInfo } from './services/gateway.js';
 import { nodeAdminService } from './services/node-admin.js';
-import { type GrpcTlsOptions, serverCredentials } from './tls.js';
+import { createGatewayListener } from './listener.js';
+import type { GrpcTlsOptions } from './tls.js';
 
 export { MAX_MESSAGE_BYTES };
 
@@ -34,8 +35,8 @@ export interface GrpcServer {
 }
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const credentials = serverCredentials(options.tls);
   const server = new grpc.Server(serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }));
+  const listener = createGatewayListener(server, options.tls, options.logger);
   const deps: HandlerDeps = { core: options.core, logger: options.logger };
   server.addService(withMessageLimit(GatewayServiceService), gatewayService(deps, options.info));
   server.addService(withMessageLimit(ApprovalsServiceService), approvalsService(deps));
@@ -43,23 +44,17 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   server.addService(withMessageLimit(NodeAdminServiceService), nodeAdminService(deps));
   const health = addStandardServices(server);
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
-      }),
-    close: (graceMs = 2_000) =>
-      new Promise((resolve) => {
-        health.setServing(false);
-        const force = setTimeout(() => {
-          options.logger.warn('gRPC calls still open after the grace period; forcing shutdown');
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    listen: (host, port) => listener.listen(host, port),
+    async close(graceMs = 2_000) {
+      health.setServing(false);
+      const stopped = listener.stopAccepting();
+      const force = setTimeout(() => {
+        options.logger.warn('gRPC calls still open after the grace period; forcing shutdown');
+        server.forceShutdown();
+        listener.destroyConnections();
+      }, graceMs);
+      await Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), stopped]);
+      clearTimeout(force);
+    },
   };
 }
