@@ -5,6 +5,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { clientCertificateRefusal, type GrpcTlsOptions, serverTlsOptions } from './tls.js';
 
+/** Marks the sockets of this listener, so per-stream checks can tell gateway streams from other HTTP/2 servers' in the process. */
+export const GATEWAY_SOCKET = Symbol('palyra.grpc.gateway-socket');
+
 export interface GatewayListener {
   /** Resolves with the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number>;
@@ -27,7 +30,10 @@ export function createGatewayListener(server: grpc.Server, tls: GrpcTlsOptions |
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
-  const hand = (socket: net.Socket) => injector.injectConnection(socket);
+  const hand = (socket: net.Socket) => {
+    Object.defineProperty(socket, GATEWAY_SOCKET, { value: true });
+    injector.injectConnection(socket);
+  };
 
   const tlsOptions = serverTlsOptions(tls);
   let front: net.Server;

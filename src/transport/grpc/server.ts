@@ -5,8 +5,9 @@ import type { Core } from '../../core/index.js';
 import { AuthServiceService } from '../../gen/palyra/auth/v1/auth.js';
 import { ApprovalsServiceService, GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
 import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
-import type { HandlerDeps } from './handler.js';
-import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withMessageLimit } from './limits.js';
+import { type HandlerDeps, libraryRefusals } from './handler.js';
+import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withRequestDecoding } from './limits.js';
+import { limitPublicCalls } from './public-limit.js';
 import { addStandardServices } from './reflection.js';
 import { approvalsService } from './services/approvals.js';
 import { authService } from './services/auth.js';
@@ -35,14 +36,17 @@ export interface GrpcServer {
 }
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const server = new grpc.Server(serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }));
-  const listener = createGatewayListener(server, options.tls, options.logger);
   const deps: HandlerDeps = { core: options.core, logger: options.logger };
-  server.addService(withMessageLimit(GatewayServiceService), gatewayService(deps, options.info));
-  server.addService(withMessageLimit(ApprovalsServiceService), approvalsService(deps));
-  server.addService(withMessageLimit(AuthServiceService), authService(deps));
-  server.addService(withMessageLimit(NodeAdminServiceService), nodeAdminService(deps));
+  const libraryPaths = new Set<string>();
+  const server = new grpc.Server({ ...serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }), interceptors: [libraryRefusals(deps, libraryPaths)] });
+  const listener = createGatewayListener(server, options.tls, options.logger);
+  server.addService(withRequestDecoding(GatewayServiceService), gatewayService(deps, options.info));
+  server.addService(withRequestDecoding(ApprovalsServiceService), approvalsService(deps));
+  server.addService(withRequestDecoding(AuthServiceService), authService(deps));
+  server.addService(withRequestDecoding(NodeAdminServiceService), nodeAdminService(deps));
   const health = addStandardServices(server);
+  for (const path of health.paths) libraryPaths.add(path);
+  const stopLimitingPublicCalls = limitPublicCalls(deps, new Set([...health.paths, GatewayServiceService.getHealth.path]));
   return {
     listen: (host, port) => listener.listen(host, port),
     async close(graceMs = 2_000) {
@@ -55,6 +59,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       }, graceMs);
       await Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), stopped]);
       clearTimeout(force);
+      stopLimitingPublicCalls();
     },
   };
 }
