@@ -98,10 +98,18 @@ describe('palyra over the admin HTTP API', () => {
     assert.deepEqual(page.events.map((event) => event.seq), [2, 3]);
   });
 
-  test('runs cancel <id> --reason → exit 0, the reason echoed', async () => {
-    const result = await palyra([...remote(), 'runs', 'cancel', runId, '--reason', 'from the cli']);
+  test('runs cancel <id> --reason on a live run → exit 0, the reason echoed', async () => {
+    const started = await daemon.admin('/admin/v1/runs', { method: 'POST', body: JSON.stringify({ prompt: '@slow 20\n@tokens 500', wait: false }) });
+    const liveId = ((await started.json()) as { run_id: string }).run_id;
+    const result = await palyra([...remote(), 'runs', 'cancel', liveId, '--reason', 'from the cli']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /cancel requested for \S+ \(from the cli\)/);
+  });
+
+  test('runs cancel <id> on a finished run → exit 1, "already finished (done)"', async () => {
+    const result = await palyra([...remote(), 'runs', 'cancel', runId, '--reason', 'too late']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /already finished \(done\)/);
   });
 
   test('journal verify --remote --json → exit 0, ok with a count', async () => {

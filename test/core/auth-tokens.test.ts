@@ -73,6 +73,19 @@ describe('authentication', () => {
     assert.throws(() => fx.core.auth.authenticate({ bearer: session.token, deviceId }), fails('unauthenticated'));
   });
 
+  test('listSessionTokens → live ones only: a revoked and an expired session token are left out', async () => {
+    const parent = await fx.core.tokens.createApiToken(fx.admin, { name: 'lister', principal: 'user:lister', scopes: ['*'] });
+    const ctx = fx.core.auth.authenticate({ bearer: parent.token });
+    const short = await fx.core.tokens.exchange(ctx, { ttlSeconds: 60 });
+    const revoked = await fx.core.tokens.exchange(ctx, { ttlSeconds: 600 });
+    const live = await fx.core.tokens.exchange(ctx, { ttlSeconds: 600 });
+    await fx.core.tokens.revokeSessionToken(ctx, revoked.record.tokenId);
+    const ids = () => fx.core.tokens.listSessionTokens(ctx, {}).tokens.map((record) => record.tokenId);
+    assert.deepEqual(ids(), [short.record.tokenId, live.record.tokenId]);
+    clock += 61_000;
+    assert.deepEqual(ids(), [live.record.tokenId]);
+  });
+
   test('console session: sliding idle timeout, absolute cap, logout revokes, CSRF checked', async () => {
     const login = await fx.core.consoleSessions.open(fx.admin);
     const { session } = fx.core.consoleSessions.authenticate(login.sessionToken);

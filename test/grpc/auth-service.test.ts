@@ -27,6 +27,7 @@ const METHODS: Record<string, Unary> = {
   CreateApiToken: (c, i) => call(c.auth, c.auth.createApiToken, { v: 1, name: 'x', principal: 'user:x', scopes: ['runs:read'], ttlSeconds: 0 }, i),
   ListApiTokens: (c, i) => call(c.auth, c.auth.listApiTokens, { v: 1, afterTokenId: '', limit: 1, includeRevoked: false }, i),
   RevokeApiToken: (c, i) => call(c.auth, c.auth.revokeApiToken, { v: 1, tokenId: ID, reason: '' }, i),
+  ListSessionTokens: (c, i) => call(c.auth, c.auth.listSessionTokens, { v: 1, afterTokenId: '', limit: 1, principal: '' }, i),
 };
 
 async function codeOf(promise: Promise<unknown>): Promise<number> {
@@ -99,11 +100,11 @@ describe('AuthService and call authentication', () => {
     assert.equal(await codeOf(METHODS.WhoAmI?.(c, { token: exchanged.sessionToken }) as Promise<unknown>), status.UNAUTHENTICATED);
   });
 
-  test('RevokeToken revokes the presented session token → later calls UNAUTHENTICATED; a foreign id → FAILED_PRECONDITION', async () => {
+  test('RevokeToken revokes the presented session token → later calls UNAUTHENTICATED; an unknown id → NOT_FOUND; no id and no session token → FAILED_PRECONDITION', async () => {
     const exchanged = await call(c.auth, c.auth.exchangeToken, { v: 1, scopes: [], ttlSeconds: 600 }, admin);
     const token = exchanged.sessionToken;
     const other = await callError(c.auth, c.auth.revokeToken, { v: 1, tokenId: { ulid: newId() } }, { token });
-    assert.equal(other.code, status.FAILED_PRECONDITION);
+    assert.equal(other.code, status.NOT_FOUND);
     const revoked = await call(c.auth, c.auth.revokeToken, { v: 1, tokenId: undefined }, { token });
     assert.equal(revoked.revoked, true);
     assert.equal(await codeOf(METHODS.WhoAmI?.(c, { token }) as Promise<unknown>), status.UNAUTHENTICATED);

@@ -76,7 +76,7 @@ describe('GatewayService.RunStream', () => {
     assert.equal(run.run?.cancelRequested, true);
   });
 
-  test('same session, another principal → PERMISSION_DENIED before any event (check 4)', async () => {
+  test('same session, another principal → NOT_FOUND (as for an unknown id) before any event (check 4)', async () => {
     const open = openRequest('hello');
     const first = clients.gateway.runStream(metadataFor(admin));
     first.write(open);
@@ -86,7 +86,7 @@ describe('GatewayService.RunStream', () => {
     const second = clients.gateway.runStream(metadataFor({ token: api.token }));
     second.write(openRequest('hi', { sessionId: open.sessionId?.ulid as string }));
     const result = await collect(second);
-    assert.equal(result.error?.code, status.PERMISSION_DENIED);
+    assert.equal(result.error?.code, status.NOT_FOUND);
     assert.equal(result.events.length, 0);
   });
 

@@ -12,6 +12,12 @@ export interface TestPki {
   /** A client certificate from another CA. */
   foreignCert: string;
   foreignKey: string;
+  /** From the CA, but for servers only (extendedKeyUsage serverAuth). */
+  serverOnlyCert: string;
+  serverOnlyKey: string;
+  /** From the CA, without an extendedKeyUsage extension. */
+  noEkuCert: string;
+  noEkuKey: string;
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -37,6 +43,8 @@ export function makeTestPki(dir: string): TestPki {
   issue(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
   issue(dir, 'client', 'ca', 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
   issue(dir, 'foreign', 'foreign-ca', 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+  issue(dir, 'server-only', 'ca', 'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
+  issue(dir, 'no-eku', 'ca', 'keyUsage=critical,digitalSignature\n');
   const path = (file: string) => join(dir, file);
   return {
     caCert: path('ca.crt'),
@@ -46,5 +54,9 @@ export function makeTestPki(dir: string): TestPki {
     clientKey: path('client.key'),
     foreignCert: path('foreign.crt'),
     foreignKey: path('foreign.key'),
+    serverOnlyCert: path('server-only.crt'),
+    serverOnlyKey: path('server-only.key'),
+    noEkuCert: path('no-eku.crt'),
+    noEkuKey: path('no-eku.key'),
   };
 }

@@ -46,7 +46,7 @@ describe('loadConfig sources', () => {
     assert.deepEqual(config.http, { host: '127.0.0.1', port: 7142, bodyLimitBytes: 65536, rateLimitPerSecond: 120, trustedProxies: [], allowedOrigins: [], allowedHosts: [], requestTimeoutMs: 30000, idleTimeoutMs: 120000 });
     assert.deepEqual(config.grpc, { host: '127.0.0.1', port: 7443 });
     assert.deepEqual(config.quic, { host: '127.0.0.1', port: 7444 });
-    assert.deepEqual(config.tls, {});
+    assert.deepEqual(config.tls, { clientAuth: 'optional' });
     assert.equal(config.auth.adminToken, undefined);
     assert.deepEqual(config.model, { provider: 'builtin', apiKeyEnv: 'PALYRA_MODEL_API_KEY', timeoutMs: 60000, tokenDelayMs: 0 });
     assert.deepEqual(config.runs, { maxTurns: 8, maxToolCalls: 16, wallClockMs: 120000, maxConcurrentPerPrincipal: 16 });
@@ -140,7 +140,7 @@ describe('loadConfig sources', () => {
     const config = loadConfig({ cwd, flags: { config: 'etc/custom.toml' } });
     assert.equal(config.http.port, 3333);
     assert.equal(config.stateDir, join(etc, 'data'));
-    assert.deepEqual(config.tls, { certPath: join(etc, 'c.pem'), keyPath: '/k.pem' });
+    assert.deepEqual(config.tls, { certPath: join(etc, 'c.pem'), keyPath: '/k.pem', clientAuth: 'optional' });
   });
 
   test('--config naming a missing file → error naming the path and the flag', () => {
@@ -283,6 +283,19 @@ describe('loadConfig remote binds', () => {
   test('tls.cert_path without tls.key_path → error asking for both', () => {
     const error = configError({ cwd: workdir(), env: { PALYRA_TLS_CERT_PATH: '/c.pem' } });
     assert.match(error.message, /tls\.cert_path is set \(from PALYRA_TLS_CERT_PATH\) but tls\.key_path is not/);
+  });
+
+  test('tls.client_auth = "required" with a client CA → loaded; without tls.client_ca_path → error naming both keys', () => {
+    const tls = '[tls]\ncert_path = "/c.pem"\nkey_path = "/k.pem"\nclient_auth = "required"\n';
+    assert.equal(loadConfig({ cwd: workdir(`${tls}client_ca_path = "/ca.pem"\n`) }).tls.clientAuth, 'required');
+    const error = configError({ cwd: workdir(tls) });
+    assert.match(error.message, /tls\.client_auth = "required" \(from .*palyra\.toml\) but tls\.client_ca_path is not set/);
+  });
+
+  test('tls.client_auth with any other value → error listing "optional" and "required"', () => {
+    const error = configError({ cwd: workdir(), env: { PALYRA_TLS_CLIENT_AUTH: 'sometimes' } });
+    assert.match(error.message, /tls\.client_auth/);
+    assert.match(error.message, /optional.*required/);
   });
 
   const loopback = ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'];

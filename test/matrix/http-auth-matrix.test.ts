@@ -38,7 +38,8 @@ const ROWS: Row[] = [
   { operation: 'POST /admin/v1/runs', valid: 202, body: { prompt: 'matrix', wait: false } },
   { operation: 'GET /admin/v1/runs/{id}', id: 'run', valid: 200 },
   { operation: 'GET /admin/v1/runs/{id}/tape', id: 'run', valid: 200 },
-  { operation: 'POST /admin/v1/runs/{id}/cancel', id: 'run', valid: 200, body: {} },
+  // The fixture run has finished, and a finished run cannot be cancelled (412 failed_precondition).
+  { operation: 'POST /admin/v1/runs/{id}/cancel', id: 'run', valid: 412, body: {} },
   { operation: 'GET /admin/v1/journal/events', valid: 200 },
   { operation: 'POST /admin/v1/journal/events', valid: 201, body: { kind: 'matrix.event', actor: 'user', payload: {} } },
   { operation: 'GET /admin/v1/journal/verify', valid: 200 },
@@ -46,6 +47,8 @@ const ROWS: Row[] = [
   // Only scopes the caller holds may be delegated: tokens:write is the one both callers have.
   { operation: 'POST /admin/v1/api-tokens', valid: 201, body: { name: 'matrix', principal: 'user:matrix', scopes: ['tokens:write'] } },
   { operation: 'POST /admin/v1/api-tokens/{id}/revoke', id: 'token', valid: 200 },
+  { operation: 'GET /admin/v1/session-tokens', valid: 200 },
+  { operation: 'POST /admin/v1/session-tokens/{id}/revoke', id: UNKNOWN_ID, valid: 404 },
   { operation: 'GET /admin/v1/approvals', valid: 200 },
   { operation: 'GET /admin/v1/approvals/{id}', id: 'approval1', valid: 200 },
   { operation: 'POST /admin/v1/approvals/{id}/decision', id: 'approval1', scopedId: 'approval3', valid: 200, body: { approved: false, reason: 'matrix' } },
@@ -66,7 +69,7 @@ const ROWS: Row[] = [
   { operation: 'POST /console/v1/chat/sessions/{id}/messages', id: 'chatSession', valid: 200, body: { text: 'hello' } },
   { operation: 'GET /console/v1/runs/{id}', id: 'run', valid: 200 },
   { operation: 'GET /console/v1/runs/{id}/events', id: 'run', valid: 200 },
-  { operation: 'POST /console/v1/runs/{id}/abort', id: 'run', valid: 200, body: {} },
+  { operation: 'POST /console/v1/runs/{id}/abort', id: 'run', valid: 412, body: {} },
   { operation: 'GET /console/v1/approvals', valid: 200 },
   { operation: 'GET /console/v1/approvals/{id}', id: 'approval2', valid: 200 },
   { operation: 'POST /console/v1/approvals/{id}/decision', id: 'approval2', valid: 200, body: { approved: false } },

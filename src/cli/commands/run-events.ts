@@ -24,5 +24,15 @@ export function eventToJson(event: RunStreamEvent): Record<string, unknown> {
       return { ...base, type: 'tool_result', proposal_id: body.value.proposalId?.ulid, success: body.value.success, output_json: body.value.outputJson.toString(), error: body.value.error };
     case 'toolAttestation':
       return { ...base, type: 'tool_attestation', proposal_id: body.value.proposalId?.ulid, execution_sha256: body.value.executionSha256 };
+    case 'lifecycle':
+      return { ...base, type: body.value.kind, payload: parsePayload(body.value.payloadJson) };
+  }
+}
+
+function parsePayload(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return bytes.toString('utf8');
   }
 }

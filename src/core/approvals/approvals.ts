@@ -121,11 +121,12 @@ export class ApprovalService {
 
   /**
    * Answers a pending approval on behalf of `ctx` (the owner or an admin).
-   * @throws `not_found`, `permission_denied`, `failed_precondition` when already decided,
+   * @throws `not_found` (also for another owner's approval), `permission_denied` (scope),
+   *   `failed_precondition` when already decided,
    *   `invalid_argument` for a bad scope or TTL.
    */
   async decide(ctx: CallContext, approvalId: string, input: DecisionInput): Promise<ResolvedApproval> {
-    const record = this.get(ctx, approvalId, 'approvals.decide');
+    const record = this.owned(ctx, 'approvals.decide', approvalId);
     if (input.scope === 'timeboxed' && !(input.ttlMs !== undefined && input.ttlMs > 0)) {
       throw new CoreError('invalid_argument', 'a timeboxed decision needs decision_scope_ttl_ms > 0');
     }
@@ -137,17 +138,16 @@ export class ApprovalService {
     return resolved;
   }
 
-  /**
-   * The caller's approval; `action` is the operation the lookup serves (its scope is the one checked).
-   * @throws `not_found` (also for approvals of another owner), `invalid_argument`.
-   */
+  /** The caller's approval; `action` is the operation the lookup serves (its scope is the one checked). @throws `not_found` (also for approvals of another owner), `invalid_argument`. */
   get(ctx: CallContext, approvalId: string, action: Action = 'approvals.read'): ApprovalRecord {
+    return this.owned(ctx, action, approvalId);
+  }
+
+  /** The approval if `ctx` may perform `action` on it. @throws `permission_denied` (scope), `not_found`, `invalid_argument`. */
+  private owned(ctx: CallContext, action: Action, approvalId: string): ApprovalRecord {
     this.authorizer.authorize(ctx, action);
     requireCanonicalId(approvalId, 'approval_id');
-    const record = this.store.getApproval(approvalId);
-    if (!record) throw new CoreError('not_found', `approval not found: ${approvalId}`);
-    this.authorizer.authorize(ctx, action, record);
-    return record;
+    return this.authorizer.authorizeRecord(ctx, action, { kind: 'approval', id: approvalId }, this.store.getApproval(approvalId));
   }
 
   list(ctx: CallContext, input: { pendingOnly?: boolean; runId?: string; afterApprovalId?: string; limit?: number }) {

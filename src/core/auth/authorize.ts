@@ -33,6 +33,12 @@ export interface Owner {
   channel: string | null;
 }
 
+/** What an owned id names, for the not_found message: `run not found: <id>`. */
+export interface RecordRef {
+  kind: 'run' | 'session' | 'approval';
+  id: string;
+}
+
 export type DenialListener = (ctx: CallContext, action: Action, reason: string) => void;
 
 /**
@@ -48,21 +54,35 @@ export class Authorizer {
     this.listeners.push(listener);
   }
 
-  /** @throws CoreError `permission_denied` (the message names the missing scope or the ownership rule). */
-  authorize(ctx: CallContext, action: Action, owner?: Owner): void {
+  /** @throws CoreError `permission_denied` naming the missing scope. */
+  authorize(ctx: CallContext, action: Action): void {
     const scope = ACTION_SCOPES[action];
     if (!ctx.scopes.includes('*') && !ctx.scopes.includes(scope)) {
-      this.deny(ctx, action, `credential lacks scope ${scope}`);
-    }
-    if (owner && !isAdmin(ctx) && !isSameOwner(ctx, owner)) {
-      this.deny(ctx, action, 'resource belongs to another principal, device or channel');
+      this.notify(ctx, action, `credential lacks scope ${scope}`);
+      throw new CoreError('permission_denied', `${action} denied: credential lacks scope ${scope}`);
     }
   }
 
-  private deny(ctx: CallContext, action: Action, reason: string): never {
-    for (const listener of this.listeners) listener(ctx, action, reason);
-    throw new CoreError('permission_denied', `${action} denied: ${reason}`);
+  /**
+   * The record behind an owned id if `ctx` may act on it: its owner, or an admin. An unknown id and
+   * another owner's id get the same `not_found` (same message), so ids do not leak; the second is
+   * still a denial, reported to the listeners (metrics, journal). Check the scope with `authorize` first.
+   * @throws CoreError `not_found`.
+   */
+  authorizeRecord<T extends Owner>(ctx: CallContext, action: Action, ref: RecordRef, record: T | undefined): T {
+    if (record && (isAdmin(ctx) || isSameOwner(ctx, record))) return record;
+    if (record) this.notify(ctx, action, `${ref.kind} ${ref.id} belongs to another principal, device or channel`);
+    throw notFound(ref);
   }
+
+  private notify(ctx: CallContext, action: Action, reason: string): void {
+    for (const listener of this.listeners) listener(ctx, action, reason);
+  }
+}
+
+/** The one not_found of an owned id, whether it is unknown or someone else's. */
+export function notFound(ref: RecordRef): CoreError {
+  return new CoreError('not_found', `${ref.kind} not found: ${ref.id}`);
 }
 
 export function isSameOwner(ctx: Pick<CallContext, 'principal' | 'deviceId' | 'channel'>, owner: Owner): boolean {

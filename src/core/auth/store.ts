@@ -33,7 +33,8 @@ export interface ConsoleSessionRecord {
 export interface CredentialStore {
   insertCredential(record: CredentialRecord): void;
   getCredential(tokenId: string): CredentialRecord | undefined;
-  listCredentials(filter: { kind: CredentialRecord['kind']; principal?: string; includeRevoked: boolean; limit: number; afterTokenId?: string }): CredentialRecord[];
+  /** In token id order; `liveAtMs` leaves out tokens expired at that time. */
+  listCredentials(filter: { kind: CredentialRecord['kind']; principal?: string; includeRevoked: boolean; liveAtMs?: number; limit: number; afterTokenId?: string }): CredentialRecord[];
   /** Revokes the token and every token minted from it; returns how many rows changed. */
   revokeCredential(tokenId: string, atMs: number): number;
   touchCredential(tokenId: string, atMs: number): void;

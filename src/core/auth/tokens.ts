@@ -11,6 +11,7 @@ import type { CredentialRecord, CredentialStore } from './store.js';
 export const MAX_API_TOKEN_TTL_SECONDS = 366 * 86_400;
 export const DEFAULT_SESSION_TTL_SECONDS = 3_600;
 export const MAX_SESSION_TTL_SECONDS = 86_400;
+export const MAX_TOKEN_PAGE = 500;
 // last_used is a hint for operators, not an audit trail: writing it on every call would cost a write per request.
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -95,40 +96,78 @@ export class TokenService {
       kind: 'api',
       ...(isAdmin(ctx) ? {} : { principal: ctx.principal }),
       includeRevoked: input.includeRevoked ?? false,
-      limit: Math.min(Math.max(input.limit ?? 100, 1), 500),
+      limit: Math.min(Math.max(input.limit ?? 100, 1), MAX_TOKEN_PAGE),
       ...(input.afterTokenId ? { afterTokenId: input.afterTokenId } : {}),
     });
   }
 
-  /**
-   * One API token's metadata; `action` is the operation the lookup serves (its scope is the one checked).
-   * @throws `not_found` (also for another principal's token, unless admin).
-   */
+  /** One API token's metadata; `action` is the operation the lookup serves. @throws `not_found` (also for another principal's token, unless admin). */
   getApiToken(ctx: CallContext, tokenId: string, action: Action = 'tokens.read'): CredentialRecord {
     this.authorizer.authorize(ctx, action);
-    requireCanonicalId(tokenId, 'token_id');
-    const record = this.store.getCredential(tokenId);
-    if (!record || record.kind !== 'api' || (!isAdmin(ctx) && record.principal !== ctx.principal)) {
-      throw new CoreError('not_found', `api token not found: ${tokenId}`);
-    }
-    return record;
+    return this.ownToken(ctx, 'api', tokenId);
   }
 
   /** Revokes an API token and the session tokens minted from it. @throws `not_found`, `permission_denied`. */
   async revokeApiToken(ctx: CallContext, tokenId: string): Promise<{ revoked: boolean }> {
-    this.getApiToken(ctx, tokenId, 'tokens.write');
-    const changed = this.store.revokeCredential(tokenId, this.now());
-    await this.audit(ctx, 'auth.token_revoked', { id: tokenId, type: 'api' });
-    return { revoked: changed > 0 };
+    this.authorizer.authorize(ctx, 'tokens.write');
+    this.ownToken(ctx, 'api', tokenId);
+    return this.revoke(ctx, tokenId, 'api');
   }
 
-  /** Revokes the session token the caller is using. @throws `failed_precondition` for other credentials. */
-  async revokeOwnSession(ctx: CallContext): Promise<{ revoked: boolean }> {
-    if (ctx.credential !== 'session_token' || !ctx.credentialId) {
-      throw new CoreError('failed_precondition', 'only a session token can revoke itself; revoke API tokens with RevokeApiToken');
+  /**
+   * The caller's live session tokens (every principal's for admin, or one principal's with `principal`),
+   * in token id order: metadata only.
+   */
+  listSessionTokens(ctx: CallContext, input: { principal?: string; afterTokenId?: string; limit?: number }): { tokens: CredentialRecord[]; nextAfterTokenId: string | null } {
+    this.authorizer.authorize(ctx, 'tokens.read');
+    if (input.afterTokenId && !isCanonicalId(input.afterTokenId)) throw new CoreError('invalid_argument', 'after_token_id must be a canonical ULID');
+    if (input.principal && !isValidPrincipal(input.principal)) throw new CoreError('invalid_argument', 'principal must look like <admin|user|system|channel>:<name>');
+    const principal = isAdmin(ctx) ? input.principal : ctx.principal;
+    const limit = Math.min(Math.max(input.limit ?? 100, 1), MAX_TOKEN_PAGE);
+    const rows = this.store.listCredentials({
+      kind: 'session',
+      ...(principal ? { principal } : {}),
+      includeRevoked: false,
+      liveAtMs: this.now(),
+      limit: limit + 1,
+      ...(input.afterTokenId ? { afterTokenId: input.afterTokenId } : {}),
+    });
+    const tokens = rows.slice(0, limit);
+    return { tokens, nextAfterTokenId: rows.length > limit ? (tokens.at(-1)?.tokenId ?? null) : null };
+  }
+
+  /**
+   * Revokes a session token (and those exchanged from it): the one presented with the call when
+   * `tokenId` is absent or names it, else one of the caller's by id (`tokens:write`; an admin's may
+   * name any principal's).
+   * @throws `failed_precondition` (no id, and the call presented no session token), `not_found` (also
+   *   for another principal's token), `permission_denied` (scope).
+   */
+  async revokeSessionToken(ctx: CallContext, tokenId?: string): Promise<{ tokenId: string; revoked: boolean }> {
+    if (tokenId === undefined || (ctx.credential === 'session_token' && tokenId === ctx.credentialId)) {
+      if (ctx.credential !== 'session_token' || !ctx.credentialId) {
+        throw new CoreError('failed_precondition', 'this call presented no session token: name the session token to revoke by token_id');
+      }
+      return { tokenId: ctx.credentialId, ...(await this.revoke(ctx, ctx.credentialId, 'session')) };
     }
-    const changed = this.store.revokeCredential(ctx.credentialId, this.now());
-    await this.audit(ctx, 'auth.token_revoked', { id: ctx.credentialId, type: 'session' });
+    this.authorizer.authorize(ctx, 'tokens.write');
+    this.ownToken(ctx, 'session', tokenId);
+    return { tokenId, ...(await this.revoke(ctx, tokenId, 'session')) };
+  }
+
+  /** A token of `kind` the caller may manage: its own principal's, or any for an admin. @throws `not_found`, `invalid_argument`. */
+  private ownToken(ctx: CallContext, kind: CredentialRecord['kind'], tokenId: string): CredentialRecord {
+    requireCanonicalId(tokenId, 'token_id');
+    const record = this.store.getCredential(tokenId);
+    if (!record || record.kind !== kind || (!isAdmin(ctx) && record.principal !== ctx.principal)) {
+      throw new CoreError('not_found', `${kind === 'api' ? 'api' : 'session'} token not found: ${tokenId}`);
+    }
+    return record;
+  }
+
+  private async revoke(ctx: CallContext, tokenId: string, type: CredentialRecord['kind']): Promise<{ revoked: boolean }> {
+    const changed = this.store.revokeCredential(tokenId, this.now());
+    await this.audit(ctx, 'auth.token_revoked', { id: tokenId, type });
     return { revoked: changed > 0 };
   }
 

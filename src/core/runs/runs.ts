@@ -134,17 +134,18 @@ export class RunService {
   }
 
   /**
-   * The caller's run. `action` is the operation the lookup serves: its scope is the one checked, so an
-   * operation needs one scope however many records it reads (cancel needs `runs:write`, not also `runs:read`).
-   * @throws `not_found`, `permission_denied` (scope, or another owner's run), `invalid_argument`.
+   * The caller's run. `action` is the operation the lookup serves: its scope is the one checked.
+   * @throws `not_found` (also for another owner's run), `invalid_argument`.
    */
   get(ctx: CallContext, runId: string, action: Action = 'runs.read'): RunRecord {
+    return this.owned(ctx, action, runId);
+  }
+
+  /** The run if `ctx` may perform `action` on it. @throws `permission_denied` (scope), `not_found`, `invalid_argument`. */
+  private owned(ctx: CallContext, action: Action, runId: string): RunRecord {
     this.deps.authorizer.authorize(ctx, action);
     requireCanonicalId(runId, 'run_id');
-    const record = this.deps.store.getRun(runId);
-    if (!record) throw new CoreError('not_found', `run not found: ${runId}`);
-    this.deps.authorizer.authorize(ctx, action, record);
-    return record;
+    return this.deps.authorizer.authorizeRecord(ctx, action, { kind: 'run', id: runId }, this.deps.store.getRun(runId));
   }
 
   /** The caller's runs (every owner's for admin), optionally of one session and in some states, keyset-paged by run id. */
@@ -188,18 +189,20 @@ export class RunService {
   }
 
   /**
-   * Requests cancellation. A live run stops within ~100 ms (state `cancelled`); for a finished run the
-   * request is recorded and echoed, and nothing else changes.
+   * Requests cancellation of a live run; it stops within ~100 ms (state `cancelled`). Asking again while
+   * it stops answers with the first request's reason. A finished run is immutable.
+   * @throws `failed_precondition` (details `state`) when the run already finished, `not_found`,
+   *   `permission_denied` (scope), `invalid_argument`.
    */
-  async cancel(ctx: CallContext, runId: string, reason?: string): Promise<{ runId: string; cancelRequested: true; reason: string }> {
-    const record = this.get(ctx, runId, 'runs.cancel');
-    const why = (reason ?? '').trim().slice(0, 500) || 'cancel_requested';
+  cancel(ctx: CallContext, runId: string, reason?: string): { runId: string; cancelRequested: true; reason: string } {
+    const record = this.owned(ctx, 'runs.cancel', runId);
     const run = this.active.get(runId);
-    if (run) this.requestCancel(run, why);
-    else if (!record.cancelRequested) {
-      await this.deps.store.updateRun(runId, { cancelRequested: true, cancelReason: why, updatedAtMs: this.deps.now() });
+    const state = run?.state ?? record.state;
+    if (!run || isTerminal(state)) {
+      throw new CoreError('failed_precondition', `run ${runId} already finished (${state}); a finished run cannot be cancelled`, { details: { state } });
     }
-    return { runId, cancelRequested: true, reason: why };
+    this.requestCancel(run, (reason ?? '').trim().slice(0, 500) || 'cancel_requested');
+    return { runId, cancelRequested: true, reason: run.cancelReason ?? '' };
   }
 
   /** Marks runs a crashed daemon left unfinished as failed (`daemon_restarted`). Call before serving. */

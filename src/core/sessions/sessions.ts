@@ -1,6 +1,6 @@
 // SessionService: resolve/create, list and archive sessions owned by (principal, device id, channel).
 import { randomBytes } from 'node:crypto';
-import { type Action, type Authorizer, ownerOf } from '../auth/authorize.js';
+import { type Action, type Authorizer, notFound, ownerOf } from '../auth/authorize.js';
 import type { CallContext } from '../context.js';
 import { CoreError } from '../errors.js';
 import { isCanonicalId, newId, requireCanonicalId } from '../ids.js';
@@ -60,10 +60,10 @@ export class SessionService {
 
   /**
    * Returns the caller's session by id or key, creating it when absent (unless `requireExisting`).
-   * `action` is the operation the resolution serves (a run start resolves under `runs.start`): its scope
-   * is the one checked.
-   * @throws `permission_denied` when the session belongs to another owner, `not_found`,
-   *   `failed_precondition` for an archived session, `invalid_argument` for malformed ids or keys.
+   * Ids and keys are global: another owner's is answered `not_found`, as an unknown one is with
+   * `requireExisting`, and cannot be created.
+   * @throws `not_found`, `failed_precondition` for an archived session, `invalid_argument` for
+   *   malformed ids or keys.
    */
   async resolve(ctx: CallContext, input: ResolveSessionInput, action: Action = 'sessions.write'): Promise<ResolveSessionResult> {
     this.authorizer.authorize(ctx, action);
@@ -74,20 +74,17 @@ export class SessionService {
     if (input.label !== undefined && input.label.length > 200) {
       throw new CoreError('invalid_argument', 'session_label must be at most 200 characters');
     }
-    const existing = input.sessionId
-      ? this.store.getSession(input.sessionId)
-      : input.sessionKey
-        ? this.store.getSessionByKey(input.sessionKey)
-        : undefined;
-    if (existing) {
-      this.authorizer.authorize(ctx, action, existing);
+    const ref = input.sessionId || input.sessionKey;
+    const found = input.sessionId ? this.store.getSession(input.sessionId) : input.sessionKey ? this.store.getSessionByKey(input.sessionKey) : undefined;
+    if (found && ref) {
+      const existing = this.authorizer.authorizeRecord(ctx, action, { kind: 'session', id: ref }, found);
       if (existing.archivedAtMs !== null) {
         throw new CoreError('failed_precondition', `session ${existing.sessionId} is archived; start a new session`);
       }
       if (input.reset) for (const listener of this.forgetListeners) listener(existing.sessionId);
       return { session: existing, created: false, resetApplied: input.reset === true };
     }
-    if (input.requireExisting) throw new CoreError('not_found', 'session not found');
+    if (input.requireExisting) throw notFound({ kind: 'session', id: ref ?? '(no id or key given)' });
     const at = this.now();
     const sessionId = input.sessionId || newId();
     const session: SessionRecord = {
@@ -115,17 +112,16 @@ export class SessionService {
     return { session, created: true, resetApplied: false };
   }
 
-  /**
-   * The caller's session; `action` is the operation the lookup serves (its scope is the one checked).
-   * @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`.
-   */
+  /** @throws `not_found` (also for another owner's session, so ids do not leak), `invalid_argument`. */
   get(ctx: CallContext, sessionId: string, action: Action = 'sessions.read'): SessionRecord {
+    return this.owned(ctx, action, sessionId);
+  }
+
+  /** The session if `ctx` may perform `action` on it. @throws `permission_denied` (scope), `not_found`, `invalid_argument`. */
+  private owned(ctx: CallContext, action: Action, sessionId: string): SessionRecord {
     this.authorizer.authorize(ctx, action);
     requireCanonicalId(sessionId, 'session_id');
-    const session = this.store.getSession(sessionId);
-    if (!session) throw new CoreError('not_found', `session not found: ${sessionId}`);
-    this.authorizer.authorize(ctx, action, session);
-    return session;
+    return this.authorizer.authorizeRecord(ctx, action, { kind: 'session', id: sessionId }, this.store.getSession(sessionId));
   }
 
   /** The caller's sessions (every owner's for admin), keyset-paged by session id. */
@@ -151,7 +147,7 @@ export class SessionService {
 
   /** Archives the session and rotates its key; archiving twice reports `newlyArchived: false`. */
   async cleanup(ctx: CallContext, sessionId: string): Promise<CleanupSessionResult> {
-    const session = this.get(ctx, sessionId, 'sessions.write');
+    const session = this.owned(ctx, 'sessions.write', sessionId);
     const runCount = this.store.countRuns(sessionId);
     if (session.archivedAtMs !== null) {
       return { session, newlyArchived: false, previousSessionKey: session.sessionKey, runCount };

@@ -6,6 +6,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const MODEL_PROVIDERS = ['builtin', 'openai'] as const;
 
+/** Whether the gateway gRPC port demands a client certificate (mTLS) or only verifies one that is presented. */
+export const CLIENT_AUTH_MODES = ['optional', 'required'] as const;
+export type ClientAuthMode = (typeof CLIENT_AUTH_MODES)[number];
+
 /** Relative to the daemon's working directory. */
 export const DEFAULT_STATE_DIR = './.palyra';
 
@@ -61,7 +65,14 @@ export const PalyraConfigSchema = Type.Object(
         Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$', description: 'host or host:port ([IPv6]:port)' }),
       ),
     }),
-    tls: section({ certPath: path(), keyPath: path(), clientCaPath: path() }),
+    tls: section({
+      certPath: path(),
+      keyPath: path(),
+      /** CA the gateway gRPC port verifies client certificates against (chain and clientAuth EKU). */
+      clientCaPath: path(),
+      /** With client_ca_path: "optional" serves callers without a certificate; "required" refuses them at the handshake. */
+      clientAuth: Type.Enum([...CLIENT_AUTH_MODES], { default: 'optional' }),
+    }),
     auth: section({ adminToken: Type.Optional(Type.String({ minLength: ADMIN_TOKEN_MIN_LENGTH })) }),
     model: section({
       provider: Type.Enum([...MODEL_PROVIDERS], { default: 'builtin' }),

@@ -56,11 +56,12 @@ export function assertDialableQuic(config: PalyraConfig, origins: ConfigOrigins)
 }
 
 /**
- * Enforces that TLS files come in pairs and that a non-loopback bind has TLS and an admin token,
- * so a daemon never listens on a network without both.
+ * Enforces that TLS files come in pairs, that required client certificates have a CA to verify
+ * them, and that a non-loopback bind has TLS and an admin token, so a daemon never listens on a
+ * network without both.
  */
 export function assertSafeBinds(config: PalyraConfig, origins: ConfigOrigins): void {
-  const { certPath, keyPath, clientCaPath } = config.tls;
+  const { certPath, keyPath, clientCaPath, clientAuth } = config.tls;
   if ((certPath === undefined) !== (keyPath === undefined)) {
     const [set, unset] = certPath === undefined ? ['tls.key_path', 'tls.cert_path'] : ['tls.cert_path', 'tls.key_path'];
     throw configError(
@@ -72,6 +73,12 @@ export function assertSafeBinds(config: PalyraConfig, origins: ConfigOrigins): v
     throw configError(
       [`tls.client_ca_path is set (from ${origins.get('tls.client_ca_path')}) without tls.cert_path and tls.key_path`],
       'client certificates need TLS: set tls.cert_path and tls.key_path as well, or remove tls.client_ca_path',
+    );
+  }
+  if (clientAuth === 'required' && clientCaPath === undefined) {
+    throw configError(
+      [`tls.client_auth = "required" (from ${origins.get('tls.client_auth')}) but tls.client_ca_path is not set, so no client certificate could be verified`],
+      'set tls.client_ca_path (PALYRA_TLS_CLIENT_CA_PATH) to the CA that issues client certificates, or set tls.client_auth = "optional"',
     );
   }
   const remote = (['http', 'grpc', 'quic'] as const).filter((listener) => !isLoopbackHost(config[listener].host));

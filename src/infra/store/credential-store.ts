@@ -37,7 +37,9 @@ export function createCredentialStore(db: Db): CredentialStore {
       created_at_ms, expires_at_ms, revoked_at_ms, last_used_ms)
     VALUES (@tokenId, @kind, @name, @secretHash, @principal, @deviceId, @channel, @scopesJson, @createdBy, @parentId, @createdAtMs, @expiresAtMs, @revokedAtMs, @lastUsedMs)`);
   const byId = db.prepare<[string], CredentialRow>('SELECT * FROM credentials WHERE token_id = ?');
-  const revoke = db.prepare('UPDATE credentials SET revoked_at_ms = @at WHERE (token_id = @id OR parent_id = @id) AND revoked_at_ms IS NULL');
+  // The whole tree: a session token exchanged from a session token exchanged from this one dies with it too.
+  const revoke = db.prepare(`WITH RECURSIVE minted(id) AS (SELECT @id UNION SELECT c.token_id FROM credentials c JOIN minted m ON c.parent_id = m.id)
+    UPDATE credentials SET revoked_at_ms = @at WHERE token_id IN (SELECT id FROM minted) AND revoked_at_ms IS NULL`);
   const touch = db.prepare('UPDATE credentials SET last_used_ms = ? WHERE token_id = ?');
   const insertConsole = db.prepare(`INSERT INTO console_sessions (session_id, token_hash, csrf_hash, principal, device_id, channel, created_at_ms, last_seen_ms, expires_at_ms, revoked_at_ms)
     VALUES (@sessionId, @tokenHash, @csrfHash, @principal, @deviceId, @channel, @createdAtMs, @lastSeenMs, @expiresAtMs, @revokedAtMs)`);
@@ -56,6 +58,10 @@ export function createCredentialStore(db: Db): CredentialStore {
         params.principal = filter.principal;
       }
       if (!filter.includeRevoked) where.push('revoked_at_ms IS NULL');
+      if (filter.liveAtMs !== undefined) {
+        where.push('(expires_at_ms IS NULL OR expires_at_ms > @liveAt)');
+        params.liveAt = filter.liveAtMs;
+      }
       if (filter.afterTokenId) {
         where.push('token_id > @after');
         params.after = filter.afterTokenId;

@@ -1,6 +1,6 @@
 // Wraps every call shape (unary, server stream, bidi stream) so no bare handler reaches grpc-js.
 import { once } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type CallContext, LazySignal } from '../../core/context.js';
@@ -9,7 +9,7 @@ import { newId } from '../../core/ids.js';
 import type { Core } from '../../core/index.js';
 import { authenticateCall } from './auth.js';
 import { statusName, toCallStatus } from './errors.js';
-import { OversizeMessage } from './limits.js';
+import { RefusedMessage } from './limits.js';
 
 export interface HandlerDeps {
   core: Core;
@@ -41,8 +41,9 @@ function routeMetrics(core: Core, route: string, kind: string): RouteMetrics {
   };
 }
 
-function checkSize<Req>(message: Req | OversizeMessage): Req {
-  if (message instanceof OversizeMessage) throw message.toError();
+/** The request, or the refusal its decoder recorded (see withRequestDecoding). */
+function decoded<Req>(message: Req | RefusedMessage): Req {
+  if (message instanceof RefusedMessage) throw message.error;
   return message;
 }
 
@@ -90,10 +91,9 @@ export function unary<Req, Res>(
     };
     // Synchronous implementations answer in the same tick; only real async work waits for a promise.
     try {
-      const request = checkSize(call.request);
       const ctx = authenticateCall(deps.core, call.metadata, signal);
       requestId = ctx.requestId;
-      const result = impl(request, ctx);
+      const result = impl(decoded(call.request), ctx);
       if (result instanceof Promise) result.then(succeed, fail);
       else succeed(result);
     } catch (error) {
@@ -108,7 +108,7 @@ export function publicUnary<Req, Res>(deps: HandlerDeps, route: string, impl: (r
   return (call, callback) => {
     const startedMs = performance.now();
     try {
-      const response = impl(checkSize(call.request));
+      const response = impl(decoded(call.request));
       metrics.done(Status.OK, startedMs, false);
       callback(null, response);
     } catch (error) {
@@ -132,10 +132,9 @@ export function serverStream<Req, Res>(
     const controller = callSignal(call);
     let requestId: string | undefined;
     const run = async () => {
-      const request = checkSize(call.request);
       const ctx = authenticateCall(deps.core, call.metadata, controller.signal);
       requestId = ctx.requestId;
-      await impl(request, ctx, sendFor(call, controller.signal));
+      await impl(decoded(call.request), ctx, sendFor(call, controller.signal));
     };
     run().then(
       () => {
@@ -193,10 +192,10 @@ function endWithError(
 
 /** Buffers incoming messages (pausing the call while a few wait) and hands them out in order. */
 function messageSource<Req>(call: grpc.ServerDuplexStream<Req, unknown>, signal: AbortSignal): MessageSource<Req> {
-  const queue: Array<Req | OversizeMessage> = [];
+  const queue: Array<Req | RefusedMessage> = [];
   let ended = false;
   let wake: (() => void) | undefined;
-  call.on('data', (message: Req | OversizeMessage) => {
+  call.on('data', (message: Req | RefusedMessage) => {
     queue.push(message);
     if (queue.length >= 8) call.pause();
     wake?.();
@@ -212,7 +211,7 @@ function messageSource<Req>(call: grpc.ServerDuplexStream<Req, unknown>, signal:
         const message = queue.shift();
         if (message !== undefined) {
           if (queue.length < 4) call.resume();
-          return checkSize(message);
+          return decoded(message);
         }
         if (ended) return null;
         if (signal.aborted) throw new CoreError('cancelled', 'the client cancelled the call');
@@ -222,5 +221,34 @@ function messageSource<Req>(call: grpc.ServerDuplexStream<Req, unknown>, signal:
         wake = undefined;
       }
     },
+  };
+}
+
+/** The metrics route of a method path: `/palyra.gateway.v1.GatewayService/GetHealth` → `GatewayService/GetHealth`. */
+export function routeOf(path: string): string {
+  const [service = '', method = ''] = path.slice(1).split('/');
+  return `${service.slice(service.lastIndexOf('.') + 1)}/${method}`;
+}
+
+/**
+ * The services added from libraries (health, reflection) have their own handlers, which know nothing of
+ * RefusedMessage: for their `paths` this interceptor ends a call whose message was refused, as our
+ * handlers do, and counts it. Other calls pass through untouched.
+ */
+export function libraryRefusals(deps: HandlerDeps, paths: ReadonlySet<string>): grpc.ServerInterceptor {
+  return (method, call) => {
+    if (!paths.has(method.path)) return new grpc.ServerInterceptingCall(call);
+    const startedMs = performance.now();
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMessage(message, nextMessage) {
+            if (!(message instanceof RefusedMessage)) return nextMessage(message);
+            const status = toCallStatus(message.error, newId(), deps.logger);
+            deps.core.metrics.recordRequest('grpc', routeOf(method.path), statusName(status.code), (performance.now() - startedMs) / 1000);
+            call.sendStatus(status);
+          },
+        }),
+    });
   };
 }

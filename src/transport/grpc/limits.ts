@@ -10,6 +10,8 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
  */
 export const HARD_MESSAGE_BYTES = 2 * MAX_MESSAGE_BYTES;
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
+/** The largest message a call that needs no credentials may send (GetHealth, grpc.health.v1, reflection). */
+export const PUBLIC_MAX_MESSAGE_BYTES = 4096;
 
 export interface GrpcLimits {
   /** HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -24,25 +26,34 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   keepaliveTimeoutMs: 20_000,
 };
 
-/** What a request decoder yields for a message over MAX_MESSAGE_BYTES; handlers turn it into OUT_OF_RANGE. */
-export class OversizeMessage {
-  constructor(readonly bytes: number) {}
-
-  toError(): CoreError {
-    return new CoreError('out_of_range', `message of ${this.bytes} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`, {
-      details: { limitBytes: MAX_MESSAGE_BYTES },
-    });
-  }
+/**
+ * What a request decoder yields instead of a message it will not decode: one over MAX_MESSAGE_BYTES
+ * (`out_of_range`), or bytes that are no valid encoding of the request type (`invalid_argument`: the
+ * caller's fault, not ours). The call then ends with `error`, and is counted like any other.
+ */
+export class RefusedMessage {
+  constructor(readonly error: CoreError) {}
 }
 
-/** The same service with request decoders that yield OversizeMessage instead of decoding big messages. */
-export function withMessageLimit<S extends ServiceDefinition>(definition: S): S {
+/** The same service with request decoders that yield RefusedMessage instead of throwing or decoding big messages. */
+export function withRequestDecoding<S extends ServiceDefinition>(definition: S): S {
   const limited: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(definition)) {
     const decode = method.requestDeserialize;
     limited[name] = {
       ...method,
-      requestDeserialize: (bytes: Buffer) => (bytes.length > MAX_MESSAGE_BYTES ? new OversizeMessage(bytes.length) : decode(bytes)),
+      requestDeserialize: (bytes: Buffer) => {
+        if (bytes.length > MAX_MESSAGE_BYTES) {
+          return new RefusedMessage(
+            new CoreError('out_of_range', `message of ${bytes.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`, { details: { limitBytes: MAX_MESSAGE_BYTES } }),
+          );
+        }
+        try {
+          return decode(bytes);
+        } catch {
+          return new RefusedMessage(new CoreError('invalid_argument', `the request is not a valid protobuf encoding of the ${method.path} request message`));
+        }
+      },
     };
   }
   return limited as S;

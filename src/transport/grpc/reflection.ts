@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Server } from '@grpc/grpc-js';
+import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { withRequestDecoding } from './limits.js';
 
 /** Services listed by reflection and health. */
 export const SERVED_SERVICES = [
@@ -30,15 +31,28 @@ export interface HealthControl {
   setServing(serving: boolean): void;
 }
 
-/** Adds reflection (built from the .proto files) and health to `server`. */
-export function addStandardServices(server: Server): HealthControl {
+export interface StandardServices extends HealthControl {
+  /** Method paths of the health and reflection services: public, and served by library handlers. */
+  paths: ReadonlySet<string>;
+}
+
+/** Adds reflection (built from the .proto files) and health to `server`, their requests decoded as ours are. */
+export function addStandardServices(server: Server): StandardServices {
   const root = findProtoRoot();
   const definition = loadSync(PROTO_FILES.map((file) => join(root, file)), { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const paths = new Set<string>();
+  const decoding = {
+    addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      for (const method of Object.values(service)) paths.add(method.path);
+      server.addService(withRequestDecoding(service), implementation);
+    },
+  };
   // node.proto also defines NodeService, which is served over QUIC, not here: list only what this port serves.
-  new ReflectionService(definition, { services: [...SERVED_SERVICES] }).addToServer(server);
+  new ReflectionService(definition, { services: [...SERVED_SERVICES] }).addToServer(decoding);
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED_SERVICES.map((name) => [name, 'SERVING'])) });
-  health.addToServer(server);
+  health.addToServer(decoding);
   return {
+    paths,
     setServing(serving) {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
       health.setStatus('', status);

@@ -1,19 +1,21 @@
-// The gateway gRPC server (HTTP/2): binds, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
+// The gateway gRPC server (HTTP/2): listens, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Core } from '../../core/index.js';
 import { AuthServiceService } from '../../gen/palyra/auth/v1/auth.js';
 import { ApprovalsServiceService, GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
 import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
-import type { HandlerDeps } from './handler.js';
+import { type HandlerDeps, libraryRefusals } from './handler.js';
 import { routeLibraryLogs } from './library-log.js';
-import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withMessageLimit } from './limits.js';
+import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withRequestDecoding } from './limits.js';
+import { limitPublicCalls } from './public-limit.js';
 import { addStandardServices } from './reflection.js';
 import { approvalsService } from './services/approvals.js';
 import { authService } from './services/auth.js';
 import { gatewayService, type HealthInfo } from './services/gateway.js';
 import { nodeAdminService } from './services/node-admin.js';
-import { type GrpcTlsOptions, serverCredentials } from './tls.js';
+import { createGatewayListener } from './listener.js';
+import type { GrpcTlsOptions } from './tls.js';
 
 export { MAX_MESSAGE_BYTES };
 
@@ -36,32 +38,30 @@ export interface GrpcServer {
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   routeLibraryLogs(options.logger);
-  const credentials = serverCredentials(options.tls);
-  const server = new grpc.Server(serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }));
   const deps: HandlerDeps = { core: options.core, logger: options.logger };
-  server.addService(withMessageLimit(GatewayServiceService), gatewayService(deps, options.info));
-  server.addService(withMessageLimit(ApprovalsServiceService), approvalsService(deps));
-  server.addService(withMessageLimit(AuthServiceService), authService(deps));
-  server.addService(withMessageLimit(NodeAdminServiceService), nodeAdminService(deps));
+  const libraryPaths = new Set<string>();
+  const server = new grpc.Server({ ...serverOptions({ ...DEFAULT_GRPC_LIMITS, ...options.limits }), interceptors: [libraryRefusals(deps, libraryPaths)] });
+  const listener = createGatewayListener(server, options.tls, options.logger);
+  server.addService(withRequestDecoding(GatewayServiceService), gatewayService(deps, options.info));
+  server.addService(withRequestDecoding(ApprovalsServiceService), approvalsService(deps));
+  server.addService(withRequestDecoding(AuthServiceService), authService(deps));
+  server.addService(withRequestDecoding(NodeAdminServiceService), nodeAdminService(deps));
   const health = addStandardServices(server);
+  for (const path of health.paths) libraryPaths.add(path);
+  const stopLimitingPublicCalls = limitPublicCalls(deps, new Set([...health.paths, GatewayServiceService.getHealth.path]));
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
-      }),
-    close: (graceMs = 2_000) =>
-      new Promise((resolve) => {
-        health.setServing(false);
-        const force = setTimeout(() => {
-          options.logger.warn('gRPC calls still open after the grace period; forcing shutdown');
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    listen: (host, port) => listener.listen(host, port),
+    async close(graceMs = 2_000) {
+      health.setServing(false);
+      const stopped = listener.stopAccepting();
+      const force = setTimeout(() => {
+        options.logger.warn('gRPC calls still open after the grace period; forcing shutdown');
+        server.forceShutdown();
+        listener.destroyConnections();
+      }, graceMs);
+      await Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), stopped]);
+      clearTimeout(force);
+      stopLimitingPublicCalls();
+    },
   };
 }

@@ -22,6 +22,7 @@ import { registerErrorHandlers, sendError } from './errors.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { adminApiTokenRoutes } from './routes/admin/api-tokens.js';
+import { adminSessionTokenRoutes } from './routes/admin/session-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
 import { adminRunRoutes } from './routes/admin/runs.js';
 import { adminStatusRoutes } from './routes/admin/status.js';
@@ -138,6 +139,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(adminJournalRoutes, core);
       await admin.register(adminStatusRoutes, { core, info: deps.info });
       await admin.register(adminApiTokenRoutes, core);
+      await admin.register(adminSessionTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
       admin.get('/openapi.json', async () => app.swagger());

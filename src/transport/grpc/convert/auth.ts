@@ -1,7 +1,7 @@
-// Credentials between proto and core: API token metadata and credential kinds.
+// Credentials between proto and core: API and session token metadata, credential kinds.
 import type { CredentialRecord } from '../../../core/auth/store.js';
 import type { CredentialKind as CoreCredentialKind } from '../../../core/context.js';
-import { type ApiTokenInfo, CredentialKind } from '../../../gen/palyra/auth/v1/auth.js';
+import { type ApiTokenInfo, CredentialKind, type SessionTokenInfo } from '../../../gen/palyra/auth/v1/auth.js';
 import { toCanonicalId } from './ids.js';
 
 export const CREDENTIAL_KINDS = {
@@ -26,5 +26,21 @@ export function apiTokenToProto(record: CredentialRecord): ApiTokenInfo {
     revokedAtUnixMs: record.revokedAtMs ?? 0,
     createdBy: record.createdBy,
     tokenPrefix: `palyra_pat_${record.tokenId}`,
+  };
+}
+
+/** Metadata only, as for API tokens. */
+export function sessionTokenToProto(record: CredentialRecord): SessionTokenInfo {
+  return {
+    tokenId: toCanonicalId(record.tokenId),
+    principal: record.principal,
+    deviceId: toCanonicalId(record.deviceId),
+    channel: record.channel ?? '',
+    scopes: [...record.scopes],
+    createdAtUnixMs: record.createdAtMs,
+    expiresAtUnixMs: record.expiresAtMs ?? 0,
+    lastUsedAtUnixMs: record.lastUsedMs ?? 0,
+    createdBy: record.createdBy,
+    parentTokenId: toCanonicalId(record.parentId),
   };
 }

@@ -57,8 +57,8 @@ const bool = (value: unknown): boolean => value === true;
 const json = (value: unknown): Buffer => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value ?? null));
 const id = (value: unknown) => toCanonicalId(typeof value === 'string' ? value : undefined);
 
-/** The wire form of a run event; null for tape-only events (agent loop bookkeeping, replies). */
-export function runEventToProto(event: RunEvent): RunStreamEvent | null {
+/** The wire form of a run event. Every tape type has one, so a stream's seq has no gaps. */
+export function runEventToProto(event: RunEvent): RunStreamEvent {
   const p = event.payload;
   const head = { v: PROTOCOL_MAJOR, runId: { ulid: event.runId }, seq: event.seq };
   switch (event.type) {
@@ -130,8 +130,10 @@ export function runEventToProto(event: RunEvent): RunStreamEvent | null {
           },
         },
       };
-    default:
-      return null;
+    case 'agent_loop.turn_started':
+    case 'agent_loop.terminated':
+    case 'message.replied':
+      return { ...head, body: { $case: 'lifecycle', value: { kind: event.type, payloadJson: json(p) } } };
   }
 }
 

@@ -1,8 +1,7 @@
 // palyra.auth.v1.AuthService: session tokens exchanged from another credential, WhoAmI, scoped API tokens.
-import { CoreError } from '../../../core/errors.js';
 import type { AuthServiceServer } from '../../../gen/palyra/auth/v1/auth.js';
 import { type HandlerDeps, unary } from '../handler.js';
-import { apiTokenToProto, CREDENTIAL_KINDS } from '../convert/auth.js';
+import { apiTokenToProto, CREDENTIAL_KINDS, sessionTokenToProto } from '../convert/auth.js';
 import { checkVersion, optionalId, PROTOCOL_MAJOR, requiredId, toCanonicalId } from '../convert/ids.js';
 
 const v = PROTOCOL_MAJOR;
@@ -40,12 +39,18 @@ export function authService(deps: HandlerDeps): AuthServiceServer {
 
     revokeToken: unary(deps, route('RevokeToken'), async (request, ctx) => {
       checkVersion(request.v);
-      const tokenId = optionalId(request.tokenId, 'token_id');
-      if (tokenId !== undefined && tokenId !== ctx.credentialId) {
-        throw new CoreError('failed_precondition', 'only the session token presented with this call can be revoked here; API tokens are revoked with RevokeApiToken');
-      }
-      const result = await core.tokens.revokeOwnSession(ctx);
-      return { v, tokenId: toCanonicalId(ctx.credentialId), revoked: result.revoked };
+      const result = await core.tokens.revokeSessionToken(ctx, optionalId(request.tokenId, 'token_id'));
+      return { v, tokenId: toCanonicalId(result.tokenId), revoked: result.revoked };
+    }),
+
+    listSessionTokens: unary(deps, route('ListSessionTokens'), (request, ctx) => {
+      checkVersion(request.v);
+      const page = core.tokens.listSessionTokens(ctx, {
+        ...(request.principal ? { principal: request.principal } : {}),
+        ...(request.afterTokenId ? { afterTokenId: request.afterTokenId } : {}),
+        limit: request.limit || 100,
+      });
+      return { v, tokens: page.tokens.map(sessionTokenToProto), nextAfterTokenId: page.nextAfterTokenId ?? '' };
     }),
 
     createApiToken: unary(deps, route('CreateApiToken'), async (request, ctx) => {

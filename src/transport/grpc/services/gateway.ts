@@ -37,10 +37,7 @@ export function gatewayService(deps: HandlerDeps, info: HealthInfo): GatewayServ
     watchRun: serverStream(deps, route('WatchRun'), async (request, ctx, send) => {
       checkVersion(request.v);
       const runId = requiredId(request.runId, 'run_id');
-      for await (const event of core.runs.watch(ctx, runId, request.afterSeq, ctx.signal)) {
-        const message = runEventToProto(event);
-        if (message) await send(message);
-      }
+      for await (const event of core.runs.watch(ctx, runId, request.afterSeq, ctx.signal)) await send(runEventToProto(event));
     }),
 
     getRun: unary(deps, route('GetRun'), (request, ctx) => {
@@ -61,9 +58,9 @@ export function gatewayService(deps: HandlerDeps, info: HealthInfo): GatewayServ
       return { v, runs: page.runs.map((run) => runToProto(run, core.runs.lastSeq(ctx, run.runId))), nextAfterRunId: page.nextAfterRunId ?? '' };
     }),
 
-    abortRun: unary(deps, route('AbortRun'), async (request, ctx) => {
+    abortRun: unary(deps, route('AbortRun'), (request, ctx) => {
       checkVersion(request.v);
-      const result = await core.runs.cancel(ctx, requiredId(request.runId, 'run_id'), request.reason || 'grpc_abort_requested');
+      const result = core.runs.cancel(ctx, requiredId(request.runId, 'run_id'), request.reason || 'grpc_abort_requested');
       return { v, runId: toCanonicalId(result.runId), cancelRequested: result.cancelRequested, reason: result.reason };
     }),
 

@@ -34,10 +34,7 @@ export async function runStream(core: Core, source: MessageSource<RunStreamReque
   ctx.signal.addEventListener('abort', stopForwarding, { once: true });
   void readFollowUps(source, open, handle, state, ctx.signal);
   try {
-    for await (const event of handle.events(-1, forwarding.signal)) {
-      const message = runEventToProto(event);
-      if (message) await send(message);
-    }
+    for await (const event of handle.events(-1, forwarding.signal)) await send(runEventToProto(event));
   } finally {
     ctx.signal.removeEventListener('abort', stopForwarding);
   }

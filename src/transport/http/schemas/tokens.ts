@@ -1,4 +1,4 @@
-// Wire shapes of API tokens on /admin/v1/api-tokens.
+// Wire shapes of API tokens (/admin/v1/api-tokens) and session tokens (/admin/v1/session-tokens).
 import Type from 'typebox';
 import type { CredentialRecord } from '../../../core/auth/store.js';
 import { limit, Ulid } from './common.js';
@@ -18,6 +18,11 @@ export const ListTokensQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const ListSessionTokensQuery = Type.Object(
+  { principal: Type.Optional(Type.String({ minLength: 3, maxLength: 140 })), after_token_id: Type.Optional(Ulid), limit: limit(500, 100) },
+  { additionalProperties: false },
+);
+
 export function tokenToWire(record: CredentialRecord) {
   return {
     token_id: record.tokenId,
@@ -28,6 +33,22 @@ export function tokenToWire(record: CredentialRecord) {
     created_at_unix_ms: record.createdAtMs,
     expires_at_unix_ms: record.expiresAtMs,
     revoked_at_unix_ms: record.revokedAtMs,
+    last_used_at_unix_ms: record.lastUsedMs,
+  };
+}
+
+/** Metadata only: never the secret or its hash. */
+export function sessionTokenToWire(record: CredentialRecord) {
+  return {
+    token_id: record.tokenId,
+    principal: record.principal,
+    device_id: record.deviceId,
+    channel: record.channel,
+    scopes: record.scopes,
+    created_by: record.createdBy,
+    parent_token_id: record.parentId,
+    created_at_unix_ms: record.createdAtMs,
+    expires_at_unix_ms: record.expiresAtMs,
     last_used_at_unix_ms: record.lastUsedMs,
   };
 }

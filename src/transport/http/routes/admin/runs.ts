@@ -37,7 +37,7 @@ export async function adminRunRoutes(parent: FastifyInstance, core: Core): Promi
   });
 
   app.post('/runs/:id/cancel', { schema: { params: RunIdParams, body: CancelBody }, config: { action: 'runs.cancel' } }, async (request) => {
-    const result = await core.runs.cancel(request.ctx, request.params.id, request.body?.reason);
+    const result = core.runs.cancel(request.ctx, request.params.id, request.body?.reason);
     return { run_id: result.runId, cancel_requested: result.cancelRequested, reason: result.reason };
   });
 }

@@ -64,7 +64,7 @@ export async function consoleRunRoutes(parent: FastifyInstance, deps: ApiDeps): 
   });
 
   app.post('/runs/:id/abort', { schema: { params: IdParams, body: Type.Optional(CancelBody) }, config: { action: 'runs.cancel' } }, async (request) => {
-    const result = await core.runs.cancel(request.ctx, request.params.id, request.body?.reason ?? 'console_abort_requested');
+    const result = core.runs.cancel(request.ctx, request.params.id, request.body?.reason ?? 'console_abort_requested');
     return { run_id: result.runId, cancel_requested: result.cancelRequested, reason: result.reason };
   });
 }
