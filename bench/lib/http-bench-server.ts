@@ -25,6 +25,7 @@ export async function startBenchServer(
       core,
       info: { version: 'bench', startedAtMs: Date.now(), listeners: () => ({}), isReady: () => true },
       streams: new StreamTracker(core.metrics),
+      webRoot: null,
       tls: false,
       settings: { bodyLimitBytes: 65_536, rateLimitPerSecond: 10_000_000, trustedProxies: [], allowedOrigins: [] },
     });

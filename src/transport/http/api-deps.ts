@@ -13,6 +13,8 @@ export interface ApiDeps {
   core: Core;
   info: DaemonInfo;
   streams: StreamTracker;
+  /** The built console app (index.html and assets), or null when this server serves none. */
+  webRoot: string | null;
   /** The admin port terminates TLS (cookies get `Secure`). */
   tls: boolean;
   /** Effective transport settings, shown by diagnostics. */

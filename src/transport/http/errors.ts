@@ -78,9 +78,14 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   return reply.code(status).type('application/json').send(errorEnvelope(error, request.id));
 }
 
+/** The error of a request no route answers. */
+export function notFound(request: FastifyRequest): CoreError {
+  return new CoreError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+}
+
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new CoreError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 }
 
 function isFastifyError(value: unknown): value is FastifyError {
