@@ -13,7 +13,10 @@ export function chartPath(points: ReadonlyArray<{ value: number | null }>, width
     }
     const x = points.length > 1 ? index * step : width / 2;
     const y = height - 1 - (point.value / max) * (height - 2);
-    path += `${drawing ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`;
+    const next = points[index + 1];
+    // A point with no neighbour to join gets a dot (a tiny segment with round caps).
+    const alone = !drawing && (next === undefined || next.value === null);
+    path += `${drawing ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}${alone ? 'h0.1' : ''}`;
     drawing = true;
   });
   return { path, max };

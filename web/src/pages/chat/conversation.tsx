@@ -37,7 +37,10 @@ export function Conversation({ sessionId }: { sessionId: string }) {
     mutationFn: (runId: string) => unwrap(api.POST('/console/v1/runs/{id}/abort', { params: { path: { id: runId } }, body: { reason: 'aborted from the console' } })),
   });
   const end = useRef<HTMLDivElement>(null);
-  const scrollToEnd = useCallback(() => end.current?.scrollIntoView({ block: 'end' }), []);
+  // A block body: scrollIntoView returns a promise in current browsers, and an effect may only return a cleanup function.
+  const scrollToEnd = useCallback(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, []);
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
     if (text.trim() !== '' && !send.isPending) send.mutate(text);

@@ -37,7 +37,7 @@ export default function OverviewPage() {
         </li>
       </ul>
       <section aria-labelledby="charts-title">
-        <h2 id="charts-title">Last {Math.round((samples.length * (history.data?.interval_ms ?? 0)) / 60_000)} minutes</h2>
+        <h2 id="charts-title">Activity (samples every {Math.round((history.data?.interval_ms ?? 0) / 1000)} s)</h2>
         <ErrorBox error={history.error} />
         <div className="charts">
           <LineChart title="Runs finished" unit="/min" points={samples.map((sample) => ({ atMs: sample.at_unix_ms, value: sample.runs_finished * perMinute }))} />
