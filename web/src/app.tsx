@@ -1,5 +1,5 @@
 // The app shell: sign-in gate, navigation, the live connection, and one route per area.
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { api, unwrap } from './api/client';
@@ -29,6 +29,12 @@ const NAV = [
   ['/overview', 'Overview'],
 ] as const;
 
+/** Switches the cached session (null = signed out) and drops every other cached answer, which belonged to the old one. */
+function switchSession(queryClient: QueryClient, login: ConsoleLogin | null): void {
+  queryClient.setQueryData(['session'], login);
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+}
+
 /** The current console session, or null when signed out (401). */
 function useConsoleSession() {
   return useQuery({
@@ -57,7 +63,7 @@ export function App() {
     () =>
       onSignedOut((reason) => {
         setSignedOutReason(reason);
-        queryClient.setQueryData(['session'], null);
+        switchSession(queryClient, null);
       }),
     [queryClient],
   );
@@ -81,8 +87,7 @@ export function App() {
         reason={signedOutReason}
         onSignedIn={(login) => {
           setSignedOutReason(null);
-          queryClient.clear();
-          queryClient.setQueryData(['session'], login);
+          switchSession(queryClient, login);
         }}
       />
     );
@@ -98,8 +103,7 @@ function Shell({ login }: { login: ConsoleLogin }) {
     try {
       await unwrap(api.POST('/console/v1/auth/logout'));
       setCsrfToken(null);
-      queryClient.clear();
-      queryClient.setQueryData(['session'], null);
+      switchSession(queryClient, null);
     } catch (error) {
       setSignOutError(error);
     }
