@@ -30,7 +30,7 @@ export default function NodesPage() {
       <section aria-labelledby="pair-title" className="panel">
         <h2 id="pair-title">Pair a node</h2>
         <p className="muted">
-          Create a code, then on the node run <code>palyra node run --join &lt;join string&gt;</code>. The join string carries this daemon&apos;s CA fingerprint.
+          Create a code, then on the node run <code>palyra node pair &lt;join string&gt;</code>, approve its request below, and start it with <code>palyra node run</code>. The join string carries this daemon&apos;s CA fingerprint, so the node pins this daemon.
         </p>
         <button type="button" className="primary" onClick={() => code.mutate()} disabled={code.isPending}>
           Create pairing code
