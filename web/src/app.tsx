@@ -1,23 +1,25 @@
 // The app shell: sign-in gate, navigation, the live connection, and one route per area.
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { api, unwrap } from './api/client';
 import { ApiError } from './api/errors';
 import { onSignedOut, setCsrfToken } from './api/session';
 import type { ConsoleLogin } from './api/types';
+import { ErrorBoundary } from './components/error-boundary';
+import { lazyPage } from './lib/lazy-page';
 import { Loading, ErrorBox } from './components/states';
 import { connectConsoleEvents, useLiveState } from './live/console-events';
 import { ChatPage } from './pages/chat/chat-page';
 import { SignInPage } from './pages/sign-in/sign-in-page';
 
-const RunsPage = lazy(() => import('./pages/runs/runs-page'));
-const RunPage = lazy(() => import('./pages/runs/run-page'));
-const ApprovalsPage = lazy(() => import('./pages/approvals/approvals-page'));
-const NodesPage = lazy(() => import('./pages/nodes/nodes-page'));
-const TokensPage = lazy(() => import('./pages/tokens/tokens-page'));
-const AuditPage = lazy(() => import('./pages/audit/audit-page'));
-const OverviewPage = lazy(() => import('./pages/overview/overview-page'));
+const RunsPage = lazyPage(() => import('./pages/runs/runs-page'));
+const RunPage = lazyPage(() => import('./pages/runs/run-page'));
+const ApprovalsPage = lazyPage(() => import('./pages/approvals/approvals-page'));
+const NodesPage = lazyPage(() => import('./pages/nodes/nodes-page'));
+const TokensPage = lazyPage(() => import('./pages/tokens/tokens-page'));
+const AuditPage = lazyPage(() => import('./pages/audit/audit-page'));
+const OverviewPage = lazyPage(() => import('./pages/overview/overview-page'));
 
 const NAV = [
   ['/chat', 'Chat'],
@@ -138,6 +140,8 @@ function Shell({ login }: { login: ConsoleLogin }) {
       </header>
       <ErrorBox error={signOutError} />
       <main id="main" tabIndex={-1}>
+        {/* Keyed by location: moving to another page clears a page's error. */}
+        <ErrorBoundary key={location}>
         <Suspense fallback={<Loading what="the page" />}>
           <Switch>
             <Route path="/">
@@ -159,6 +163,7 @@ function Shell({ login }: { login: ConsoleLogin }) {
             </Route>
           </Switch>
         </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );
