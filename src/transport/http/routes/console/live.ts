@@ -31,7 +31,11 @@ function lastEventId(request: FastifyRequest): number | null {
 export async function consoleLiveRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { core, streams } = deps;
 
-  app.get('/events', { schema: { hide: true } }, async (request, reply) => {
+  const schema = {
+    description: 'Server-Sent Events: ready, change {seq, kind, run_id, session_id}, presence {device_id}, reset. Resume with Last-Event-ID.',
+    response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+  };
+  app.get('/events', { schema }, async (request, reply) => {
     core.authorizer.authorize(request.ctx, 'journal.read');
     const resumeAfter = lastEventId(request);
     return streams.send(reply, 'sse', 'text/event-stream; charset=utf-8', SSE_HEARTBEAT, async ({ signal, write }) => {
