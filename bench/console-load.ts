@@ -1,7 +1,7 @@
 // Console in Chromium on loopback: time to a usable chat page (cold, warm), JavaScript bytes, and a 2,000-token reply's display rate vs its SSE receive rate.
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { launchChromium } from '../test/helpers/browser.js';
+import { inPage, launchChromium } from '../test/helpers/browser.js';
 import { consoleLogin } from '../test/helpers/console-session.js';
 import { removeStateDir, startDaemon } from '../test/helpers/daemon.js';
 import { readSse } from '../test/helpers/sse.js';
@@ -29,12 +29,7 @@ try {
     await page.getByLabel('Message').waitFor();
     await page.getByText('No messages yet').or(page.locator('article.run-messages').first()).waitFor();
     const ms = performance.now() - started;
-    const js = await page.evaluate(() =>
-      performance
-        .getEntriesByType('resource')
-        .filter((entry) => entry.name.endsWith('.js'))
-        .map((entry) => (entry as PerformanceResourceTiming).transferSize),
-    );
+    const js = await inPage<number[]>(page, "performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('.js')).map((entry) => entry.transferSize)");
     return { ms, jsBytes: js.reduce((total, size) => total + size, 0), jsFiles: js.length };
   }
 
@@ -46,14 +41,14 @@ try {
   console.log(`sign-in + chat entry JavaScript: ${(entryGzip / 1024).toFixed(1)} KiB gzip (budget ${JS_BUDGET_GZIP_BYTES / 1024} KiB)`);
 
   // The page counts the reply's words as they appear; a second SSE client in this process times their arrival.
-  await page.evaluate(() => {
-    const marks: Array<[number, number]> = [];
-    (window as unknown as { displayMarks: typeof marks }).displayMarks = marks;
+  await inPage(
+    page,
+    `window.displayMarks = [];
     new MutationObserver(() => {
       const reply = document.querySelector('.reply');
-      if (reply) marks.push([performance.now() + performance.timeOrigin, (reply.textContent ?? '').trim().split(/\s+/).length]);
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
+      if (reply) window.displayMarks.push([performance.now() + performance.timeOrigin, reply.textContent.trim().split(/\\s+/).length]);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })`,
+  );
   const posted = page.waitForResponse((response) => response.url().includes('/messages') && response.request().method() === 'POST');
   await page.getByLabel('Message').fill(`@tokens ${TOKENS}\n@slow ${TOKEN_DELAY_MS}`);
   await page.getByRole('button', { name: 'Send' }).click();
@@ -65,7 +60,7 @@ try {
     if (frame.event === 'status' && /"kind":"(done|failed)"/.test(frame.data)) break;
   }
   await page.locator('article[data-run-ended="true"]').waitFor({ timeout: 60_000 });
-  const marks = await page.evaluate(() => (window as unknown as { displayMarks: Array<[number, number]> }).displayMarks);
+  const marks = await inPage<Array<[number, number]>>(page, 'window.displayMarks');
   const firstShown = marks.find(([, count]) => count >= 1)?.[0] ?? 0;
   const allShown = marks.find(([, count]) => count >= TOKENS)?.[0] ?? Number.NaN;
   const receiveRate = (arrivals.length - 1) / (((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)) / 1000);

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import type { TestDaemon } from './daemon.js';
 
 export const CHROMIUM_PATH = process.env.PALYRA_CHROMIUM ?? '/usr/bin/chromium';
@@ -86,6 +86,14 @@ export async function signIn(page: Page, daemon: TestDaemon): Promise<void> {
   await page.getByLabel('Admin token').fill(daemon.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/**
+ * Evaluates `expression` (JavaScript source) in the page. Browser code is passed as text so the
+ * test programs type-check without the DOM library, which would clash with Node's types.
+ */
+export async function inPage<T>(page: Page | Frame, expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

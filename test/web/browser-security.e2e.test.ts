@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { type ConsolePage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
+import { type ConsolePage, inPage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 describe('console security in Chromium', () => {
@@ -35,7 +35,7 @@ describe('console security in Chromium', () => {
   });
 
   it('the session cookie is HttpOnly: document.cookie does not show it, the browser holds it', async () => {
-    const visible = await console.page.evaluate(() => document.cookie);
+    const visible = await inPage<string>(console.page, 'document.cookie');
     assert.ok(!visible.includes('palyra_console_session'));
     const cookies = await console.context.cookies();
     const session = cookies.find((cookie) => cookie.name === 'palyra_console_session');
@@ -71,7 +71,7 @@ describe('console security in Chromium', () => {
     await page.goto(attackerOrigin);
     await page.waitForTimeout(1000);
     const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
-    const framedContent = frame ? await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+    const framedContent = frame ? await inPage<string>(frame, "document.body?.innerText ?? ''").catch(() => '') : '';
     assert.ok(!framedContent.includes('Sign out'), 'the console did not render inside the frame');
     assert.ok(blocked.some((text) => /frame-ancestors|X-Frame-Options|refused/i.test(text)), blocked.join('\n'));
     await page.close();

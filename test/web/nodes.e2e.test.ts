@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { type ConsolePage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
+import { type ConsolePage, inPage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
 import { CLI_BIN, removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeNodeDir, type NodeProcess, removeNodeDir, startNodeProcess } from '../helpers/node-host.js';
 
@@ -43,7 +43,7 @@ describe('nodes page in Chromium with a real node host', () => {
     assert.ok(joinString.length > 20);
     await page.getByRole('img', { name: 'QR code of the join string' }).waitFor();
     await page.getByRole('button', { name: 'Copy join string' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), joinString);
+    assert.equal(await inPage<string>(page, 'navigator.clipboard.readText()'), joinString);
 
     const pair = spawn(process.execPath, [CLI_BIN, '--json', 'node', 'pair', joinString, '--state-dir', nodeDir, '--name', 'e2e-node', '--wait', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let pairOutput = '';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { type ConsolePage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
+import { type ConsolePage, inPage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const APPROVAL_PROMPT = '@tool palyra.process.run {"command":"echo","args":["from-elsewhere"]}';
@@ -85,7 +85,7 @@ describe('console operator pages in Chromium', () => {
     const secret = await page.getByLabel(/New token for/).inputValue();
     assert.ok(secret.length > 20);
     await page.getByRole('button', { name: 'Copy token' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    assert.equal(await inPage<string>(page, 'navigator.clipboard.readText()'), secret);
     const ok = await fetch(`${daemon.ready.http}/admin/v1/status`, { headers: { authorization: `Bearer ${secret}` } });
     assert.equal(ok.status, 200);
     await page.locator('tr', { hasText: 'e2e reader' }).waitFor();
@@ -131,7 +131,7 @@ describe('console operator pages in Chromium', () => {
     await page.getByLabel('Message').fill('hi from a phone');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('Run done').waitFor();
-    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+    assert.equal(await inPage<boolean>(page, 'document.documentElement.scrollWidth <= window.innerWidth'), true);
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'chat-390-dark');
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -149,10 +149,7 @@ describe('console operator pages in Chromium', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const element = document.activeElement as HTMLElement;
-      return { text: element.textContent, outline: getComputedStyle(element).outlineStyle };
-    });
+    const focused = await inPage<{ text: string; outline: string }>(page, '({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })');
     assert.equal(focused.text, 'Approvals');
     assert.notEqual(focused.outline, 'none');
     await page.keyboard.press('Enter');
