@@ -59,10 +59,10 @@ describe('reportError', () => {
 
   test('connection refused → "cannot reach palyrad", exit 3', () => {
     const err = capture();
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7142'), { code: 'ECONNREFUSED' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7142'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 7142 });
     const code = reportError(new TypeError('fetch failed', { cause: refused }), { json: false, stderr: err.stream });
     assert.equal(code, EXIT_CODES.unavailable);
-    assert.match(err.text(), /palyra: cannot reach palyrad: connect ECONNREFUSED 127\.0\.0\.1:7142\nhint: is palyrad running\?/);
+    assert.match(err.text(), /palyra: cannot reach palyrad at 127\.0\.0\.1:7142: connection refused \(nothing listens there\)\nhint: is palyrad running\?/);
   });
 
   test('--json and a CliError → one JSON error document with its hint and exit code', () => {
