@@ -1,6 +1,7 @@
 // startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order, each step under a deadline.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createCore } from './core/index.js';
 import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
@@ -117,6 +118,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       allowedOrigins: config.http.allowedOrigins,
       allowedHosts: servedHosts(config.http),
       ...(httpTls ? { tls: httpTls } : {}),
+      // `npm run build` puts the console app next to the compiled daemon (dist/web).
+      webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });

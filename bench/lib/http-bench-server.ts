@@ -28,6 +28,7 @@ export async function startBenchServer(
       core,
       info: { version: 'bench', startedAtMs: Date.now(), listeners: () => ({}), isReady: () => true },
       streams: new StreamTracker(core.metrics),
+      webRoot: null,
       tls: false,
       settings,
       guard,

@@ -15,12 +15,14 @@ import { AuditLog } from './journal/audit-log.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
 import { Metrics } from './metrics.js';
+import { MetricsHistory } from './metrics-history.js';
 import type { ModelProvider } from './models/model-provider.js';
 import { type NodeServiceOptions, NodeService } from './nodes/nodes.js';
 import type { NodeTaskStore } from './nodes/store.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from './runs/run-limits.js';
 import { RunService } from './runs/runs.js';
 import type { RunStore } from './runs/store.js';
+import { recordRunMetrics } from './run-metrics.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
@@ -67,6 +69,8 @@ export interface Core {
   runs: RunService;
   tools: ToolRegistry;
   metrics: Metrics;
+  /** Recent samples of `metrics` (runs, durations, denials) for charts. */
+  metricsHistory: MetricsHistory;
   /** Paired devices: certificate authentication, renewal, registration, presence, revocation. Absent without `nodeRpc`. */
   devices?: DeviceService;
   /** Pairing codes and requests. Absent without `nodeRpc`. */
@@ -85,7 +89,9 @@ export function createCore(deps: CoreDeps): Core {
   const journal = new Journal(deps.stores.journal, { now, ...(deps.journalMaxPayloadBytes ? { maxPayloadBytes: deps.journalMaxPayloadBytes } : {}) });
   const authorizer = new Authorizer();
   // Gauges read the services lazily, so they may be created before the services exist.
-  const metrics = new Metrics({ activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.pendingCount });
+  const gauges = { activeRuns: () => runs.activeCount, pendingApprovals: () => approvals.pendingCount };
+  const metrics = new Metrics(gauges);
+  const metricsHistory = new MetricsHistory(metrics, gauges);
   const tokens = new TokenService(deps.stores.credentials, authorizer, journal, now);
   const auth = new Authenticator(deps.adminToken, tokens);
   const consoleSessions = new ConsoleSessionService(deps.stores.credentials, journal, deps.consoleSessions, now);
@@ -96,6 +102,8 @@ export function createCore(deps: CoreDeps): Core {
       .append({ kind: 'auth.denied', actor: 'system', principal: ctx.principal, deviceId: ctx.deviceId, channel: ctx.channel, payload: { action, reason, request_id: ctx.requestId } })
       .catch(() => undefined);
   });
+  journal.onAppended(recordRunMetrics(metrics));
+  metricsHistory.start();
   const bus = new EventBus();
   const tools = new ToolRegistry();
   for (const tool of deps.tools) tools.register(tool);
@@ -132,6 +140,7 @@ export function createCore(deps: CoreDeps): Core {
     runs,
     tools,
     metrics,
+    metricsHistory,
     ...nodeRpc,
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
@@ -140,6 +149,7 @@ export function createCore(deps: CoreDeps): Core {
       return { runs: runCount, approvals: approvalCount, nodeTasks: tasks ? tasks.requeued + tasks.timedOut : 0 };
     },
     async shutdown() {
+      metricsHistory.stop();
       await runs.shutdown();
       nodeRpc?.nodes.shutdown();
     },

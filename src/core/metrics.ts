@@ -32,6 +32,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly runsFinished = new Counter({
+    name: 'palyra_runs_finished_total',
+    help: 'Runs that ended, by final state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly runSeconds = new Histogram({
+    name: 'palyra_run_duration_seconds',
+    help: 'Time from a run being accepted to its end',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
   // Label children by transport, route and code: resolving labels hashes them on every call otherwise.
   private readonly requestChildren = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 

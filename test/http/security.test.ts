@@ -37,7 +37,8 @@ describe('HTTP security pipeline', () => {
     const responses = [
       await daemon.admin('/admin/v1/status'),
       await fetch(`${daemon.ready.http}/admin/v1/status`),
-      await fetch(`${daemon.ready.http}/no/such/route`),
+      // Outside the API prefixes a GET is the console page; an unknown API path is the 404.
+      await fetch(`${daemon.ready.http}/admin/v1/no/such/route`),
       await daemon.admin('/admin/v1/runs/not-a-ulid'),
       await fetch(`${daemon.ready.http}/healthz`),
     ];

@@ -83,6 +83,13 @@ const ROWS: Row[] = [
   { operation: 'GET /console/v1/nodes/tasks/{task_id}', id: UNKNOWN_ID, valid: 404 },
   { operation: 'GET /console/v1/diagnostics', valid: 200 },
   { operation: 'GET /console/v1/audit/events', valid: 200 },
+  { operation: 'POST /console/v1/audit/verify', valid: 200 },
+  { operation: 'GET /console/v1/metrics/history', valid: 200 },
+  { operation: 'GET /console/v1/events', valid: 200 },
+  { operation: 'GET /console/v1/runs', valid: 200 },
+  { operation: 'GET /console/v1/api-tokens', valid: 200 },
+  { operation: 'POST /console/v1/api-tokens', valid: 201, body: { name: 'matrix-console', principal: 'user:matrix', scopes: ['tokens:write'] } },
+  { operation: 'POST /console/v1/api-tokens/{id}/revoke', id: UNKNOWN_ID, valid: 404 },
 ];
 
 type SecurityRequirement = Record<string, string[]>;
@@ -160,7 +167,9 @@ async function send(route: Route, headers: Record<string, string>, id?: string):
     headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(hasBody ? { body: JSON.stringify(route.body ?? {}) } : {}),
   });
-  await response.arrayBuffer();
+  // A live stream (GET /console/v1/events) never ends: its status is the answer.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream') && response.status === 200) await response.body?.cancel();
+  else await response.arrayBuffer();
   return response.status;
 }
 

@@ -77,6 +77,7 @@ export class DeviceService {
   private readonly staleAfterMs: number;
   private readonly connections = new Map<string, number>();
   private readonly revocationListeners = new Set<RevocationListener>();
+  private readonly presenceListeners = new Set<(deviceId: string) => void>();
 
   constructor(
     private readonly store: DeviceStore,
@@ -96,6 +97,12 @@ export class DeviceService {
   onRevoked(listener: RevocationListener): () => void {
     this.revocationListeners.add(listener);
     return () => this.revocationListeners.delete(listener);
+  }
+
+  /** Subscribes to connection changes (a node connected or disconnected); returns an unsubscribe function. */
+  onPresence(listener: (deviceId: string) => void): () => void {
+    this.presenceListeners.add(listener);
+    return () => this.presenceListeners.delete(listener);
   }
 
   /**
@@ -176,6 +183,7 @@ export class DeviceService {
   markConnected(deviceId: string): void {
     this.connections.set(deviceId, (this.connections.get(deviceId) ?? 0) + 1);
     this.markSeen(deviceId);
+    for (const listener of this.presenceListeners) listener(deviceId);
   }
 
   /** The transport closed one of the device's connections. */
@@ -184,6 +192,7 @@ export class DeviceService {
     if (left > 0) this.connections.set(deviceId, left);
     else this.connections.delete(deviceId);
     this.markSeen(deviceId);
+    for (const listener of this.presenceListeners) listener(deviceId);
   }
 
   isConnected(deviceId: string): boolean {

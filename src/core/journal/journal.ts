@@ -65,6 +65,7 @@ export class Journal {
   private readonly now: () => number;
   /** The longest prefix a verify in this process found intact. */
   private verified: ChainCheckpoint | null = null;
+  private readonly appendedListeners = new Set<(record: JournalRecord) => void>();
 
   constructor(
     private readonly store: JournalStore,
@@ -87,7 +88,19 @@ export class Journal {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.store.append(draft, (prevHash) => chainHash(prevHash, chainBody(draft)));
+    const appended = this.store.append(draft, (prevHash) => chainHash(prevHash, chainBody(draft)));
+    if (this.appendedListeners.size > 0) {
+      void appended.then((record) => {
+        for (const listener of this.appendedListeners) listener(record);
+      }, () => undefined);
+    }
+    return appended;
+  }
+
+  /** Calls `listener` with every event once it is committed, in commit order; returns the unsubscribe function. */
+  onAppended(listener: (record: JournalRecord) => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
   }
 
   /**

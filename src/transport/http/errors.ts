@@ -46,6 +46,11 @@ export function errorEnvelope(error: CoreError, requestId: string): ErrorEnvelop
   };
 }
 
+/** The router's refusal of a path parameter over 100 characters (Fastify's `maxParamLength`): 414. */
+export function paramTooLong(): CoreError {
+  return new CoreError('invalid_argument', 'a path parameter is longer than 100 characters', { details: { status: 414 } });
+}
+
 /** The HTTP status of `error`: its code's, unless the error names a more precise one (415, 414, 421, …). */
 export function statusOf(error: CoreError): number {
   return typeof error.details.status === 'number' ? error.details.status : HTTP_ERRORS[error.code].status;
@@ -68,7 +73,7 @@ function fromFastifyError(error: FastifyError): CoreError {
     case 'FST_ERR_BAD_URL':
       return new CoreError('invalid_argument', 'the request path is not valid percent-encoding');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new CoreError('invalid_argument', 'a path parameter is longer than 100 characters', { details: { status: 414 } });
+      return paramTooLong();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new CoreError('invalid_argument', 'request body is not valid JSON');
@@ -90,9 +95,14 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   return reply.code(statusOf(error)).type('application/json').send(errorEnvelope(error, request.id));
 }
 
+/** The error of a request no route answers. */
+export function notFound(request: FastifyRequest): CoreError {
+  return new CoreError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+}
+
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new CoreError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound(request)));
 }
 
 function isFastifyError(value: unknown): value is FastifyError {

@@ -21,20 +21,22 @@ import { answerClientError } from './client-errors.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
-import { adminApiTokenRoutes } from './routes/admin/api-tokens.js';
 import { adminSessionTokenRoutes } from './routes/admin/session-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
 import { adminRunRoutes } from './routes/admin/runs.js';
 import { adminStatusRoutes } from './routes/admin/status.js';
+import { apiTokenRoutes } from './routes/api-tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { consoleAuthRoutes } from './routes/console/auth.js';
 import { consoleChatRoutes } from './routes/console/chat.js';
 import { consoleDiagnosticsRoutes } from './routes/console/diagnostics.js';
+import { consoleLiveRoutes } from './routes/console/live.js';
 import { consoleRunRoutes } from './routes/console/runs.js';
 import { consoleSessionRoutes } from './routes/console/sessions.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { webAppRoutes } from './routes/web-app.js';
 import { declareSecurity, SECURITY_SCHEMES } from './route-security.js';
 import { RequestGuard } from './security.js';
 import { StreamTracker } from './streams.js';
@@ -56,6 +58,8 @@ export interface HttpServerOptions {
   /** Certificate and key (PEM): serve HTTPS with ALPN h2 + http/1.1. */
   tls?: TlsMaterial;
   timeouts?: ConnectionTimeouts;
+  /** The built console app to serve at `/` (see routes/web-app.ts). */
+  webRoot?: string;
 }
 
 /**
@@ -138,7 +142,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(adminRunRoutes, core);
       await admin.register(adminJournalRoutes, core);
       await admin.register(adminStatusRoutes, { core, info: deps.info });
-      await admin.register(adminApiTokenRoutes, core);
+      await admin.register(apiTokenRoutes, core);
       await admin.register(adminSessionTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
@@ -156,10 +160,13 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await console.register(consoleRunRoutes, deps);
       await console.register(approvalRoutes, core);
       await console.register(nodeRoutes, core);
+      await console.register(apiTokenRoutes, core);
       await console.register(consoleDiagnosticsRoutes, deps);
+      await console.register(consoleLiveRoutes, deps);
     },
     { prefix: '/console/v1' },
   );
+  await app.register(webAppRoutes, { webRoot: deps.webRoot });
 };
 (httpApi as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
 
@@ -174,6 +181,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const tls = options.tls !== undefined;
   const guard = new RequestGuard({ tls, ...settings, metrics: options.core.metrics });
   const app = Fastify(fastifyOptions({ ...options, guard }));
-  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), tls, settings, guard });
+  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), webRoot: options.webRoot ?? null, tls, settings, guard });
   return app;
 }

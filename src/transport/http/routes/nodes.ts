@@ -3,16 +3,23 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import { IdParams } from '../schemas/common.js';
+import Type from 'typebox';
+import { IdParams, responses } from '../schemas/common.js';
 import {
   CreatePairingCodeBody,
   InvokeBody,
   ListNodesQuery,
   ListPairingRequestsQuery,
+  NodeListWire,
   nodeToWire,
+  PairingCodeWire,
   pairingCodeToWire,
+  PairingRequestListWire,
+  PairingRequestWire,
   pairingRequestToWire,
   ReasonBody,
+  RevokedNodeWire,
+  TaskResultWire,
   TaskIdParams,
   taskResultToWire,
   taskToWire,
@@ -25,11 +32,13 @@ function nodeRpc(core: Core): Required<Pick<Core, 'pairing' | 'nodes' | 'devices
   return { pairing, nodes, devices };
 }
 
+const DecidedPairingWire = Type.Object({ request: PairingRequestWire });
+
 /** The pairing and node routes, shared by /admin/v1 and /console/v1 (the credential differs, the rules do not). */
 export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/pairing/codes', { schema: { body: CreatePairingCodeBody }, config: { action: 'devices.write' } }, async (request, reply) => {
+  app.post('/pairing/codes', { schema: { body: CreatePairingCodeBody, response: responses(201, PairingCodeWire) }, config: { action: 'devices.write' } }, async (request, reply) => {
     const body = request.body ?? {};
     const code = await nodeRpc(core).pairing.createCode(request.ctx, {
       ...(body.ttl_seconds ? { ttlMs: body.ttl_seconds * 1000 } : {}),
@@ -38,7 +47,7 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return reply.code(201).send(pairingCodeToWire(code));
   });
 
-  app.get('/pairing/requests', { schema: { querystring: ListPairingRequestsQuery }, config: { action: 'devices.read' } }, async (request) => {
+  app.get('/pairing/requests', { schema: { querystring: ListPairingRequestsQuery, response: responses(200, PairingRequestListWire) }, config: { action: 'devices.read' } }, async (request) => {
     const query = request.query;
     const limit = query.limit ?? 100;
     const requests = nodeRpc(core).pairing.list(request.ctx, {
@@ -50,15 +59,15 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return { requests: requests.map(pairingRequestToWire), next_after_pairing_id: requests.length === limit && last ? last.pairingId : null };
   });
 
-  app.post('/pairing/requests/:id/approve', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => ({
+  app.post('/pairing/requests/:id/approve', { schema: { params: IdParams, body: ReasonBody, response: responses(200, DecidedPairingWire) }, config: { action: 'devices.write' } }, async (request) => ({
     request: pairingRequestToWire(await nodeRpc(core).pairing.approve(request.ctx, request.params.id, request.body?.reason)),
   }));
 
-  app.post('/pairing/requests/:id/reject', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => ({
+  app.post('/pairing/requests/:id/reject', { schema: { params: IdParams, body: ReasonBody, response: responses(200, DecidedPairingWire) }, config: { action: 'devices.write' } }, async (request) => ({
     request: pairingRequestToWire(await nodeRpc(core).pairing.reject(request.ctx, request.params.id, request.body?.reason)),
   }));
 
-  app.get('/nodes', { schema: { querystring: ListNodesQuery }, config: { action: 'nodes.read' } }, async (request) => {
+  app.get('/nodes', { schema: { querystring: ListNodesQuery, response: responses(200, NodeListWire) }, config: { action: 'nodes.read' } }, async (request) => {
     const query = request.query;
     const limit = query.limit ?? 100;
     const nodes = nodeRpc(core).nodes.list(request.ctx, {
@@ -70,7 +79,7 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return { nodes: nodes.map(nodeToWire), next_after_device_id: nodes.length === limit && last ? last.deviceId : null };
   });
 
-  app.post('/nodes/:id/invoke', { schema: { params: IdParams, body: InvokeBody }, config: { action: 'nodes.invoke' } }, async (request) => {
+  app.post('/nodes/:id/invoke', { schema: { params: IdParams, body: InvokeBody, response: responses(200, TaskResultWire) }, config: { action: 'nodes.invoke' } }, async (request) => {
     const body = request.body;
     const result = await nodeRpc(core).nodes.invoke(request.ctx, {
       deviceId: request.params.id,
@@ -82,7 +91,7 @@ export async function nodeRoutes(parent: FastifyInstance, core: Core): Promise<v
     return taskResultToWire(result);
   });
 
-  app.post('/nodes/:id/revoke', { schema: { params: IdParams, body: ReasonBody }, config: { action: 'devices.write' } }, async (request) => {
+  app.post('/nodes/:id/revoke', { schema: { params: IdParams, body: ReasonBody, response: responses(200, RevokedNodeWire) }, config: { action: 'devices.write' } }, async (request) => {
     const result = await nodeRpc(core).devices.revoke(request.ctx, request.params.id, request.body?.reason);
     return { device_id: result.deviceId, revoked: result.revoked, closed_connections: result.closedConnections };
   });

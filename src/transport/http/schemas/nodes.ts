@@ -1,9 +1,9 @@
 // Wire shapes of pairing codes and requests, nodes and node tasks (admin and console).
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { CreatedPairingCode, PairingRequestView } from '../../../core/devices/pairing.js';
 import type { TaskResult } from '../../../core/nodes/task-queue.js';
 import type { NodeView, TaskView } from '../../../core/nodes/task-views.js';
-import { limit, Ulid } from './common.js';
+import { limit, nullable, Ulid } from './common.js';
 
 export const PAIRING_STATES = ['pending', 'approved', 'rejected', 'completed', 'expired'] as const;
 
@@ -42,7 +42,66 @@ export const InvokeBody = Type.Object(
 
 export const TaskIdParams = Type.Object({ task_id: Ulid }, { additionalProperties: false });
 
-export function pairingCodeToWire(code: CreatedPairingCode) {
+export const PairingCodeWire = Type.Object({
+  code_id: Type.String(),
+  join_string: Type.String(),
+  expires_at_unix_ms: Type.Integer(),
+  ca_fingerprint: Type.String(),
+  auto_approve: Type.Boolean(),
+});
+
+export const PairingRequestWire = Type.Object({
+  pairing_id: Type.String(),
+  code_id: Type.String(),
+  device_id: Type.String(),
+  client_kind: Type.String(),
+  display_name: nullable(Type.String()),
+  identity_fingerprint: Type.String(),
+  key_fingerprint: Type.String(),
+  transcript_sha256: Type.String(),
+  peer: nullable(Type.String()),
+  state: Type.Enum([...PAIRING_STATES]),
+  requested_at_unix_ms: Type.Integer(),
+  expires_at_unix_ms: Type.Integer(),
+  decided_by: nullable(Type.String()),
+  decided_at_unix_ms: nullable(Type.Integer()),
+  reason: nullable(Type.String()),
+  cert_fingerprint: nullable(Type.String()),
+  cert_expires_at_unix_ms: nullable(Type.Integer()),
+});
+
+export const PairingRequestListWire = Type.Object({ requests: Type.Array(PairingRequestWire), next_after_pairing_id: nullable(Type.String()) });
+
+export const NodeWire = Type.Object({
+  device_id: Type.String(),
+  principal: Type.String(),
+  display_name: nullable(Type.String()),
+  client_kind: Type.String(),
+  status: Type.String(),
+  platform: nullable(Type.String()),
+  capabilities: Type.Array(Type.Object({ name: Type.String(), available: Type.Boolean() })),
+  node_version: nullable(Type.String()),
+  paired_at_unix_ms: Type.Integer(),
+  registered_at_unix_ms: nullable(Type.Integer()),
+  last_seen_at_unix_ms: nullable(Type.Integer()),
+  online: Type.Boolean(),
+  connected: Type.Boolean(),
+  identity_fingerprint: Type.String(),
+  cert_fingerprint: Type.String(),
+  cert_expires_at_unix_ms: Type.Integer(),
+  revoked_at_unix_ms: nullable(Type.Integer()),
+  revoke_reason: nullable(Type.String()),
+  queued_tasks: Type.Integer(),
+  running_tasks: Type.Integer(),
+});
+
+export const NodeListWire = Type.Object({ nodes: Type.Array(NodeWire), next_after_device_id: nullable(Type.String()) });
+
+export const TaskResultWire = Type.Object({ task_id: Type.String(), success: Type.Boolean(), output: Type.Unknown(), error: nullable(Type.String()) });
+
+export const RevokedNodeWire = Type.Object({ device_id: Type.String(), revoked: Type.Boolean(), closed_connections: Type.Integer() });
+
+export function pairingCodeToWire(code: CreatedPairingCode): Static<typeof PairingCodeWire> {
   return {
     code_id: code.codeId,
     join_string: code.joinString,
@@ -52,7 +111,7 @@ export function pairingCodeToWire(code: CreatedPairingCode) {
   };
 }
 
-export function pairingRequestToWire(view: PairingRequestView) {
+export function pairingRequestToWire(view: PairingRequestView): Static<typeof PairingRequestWire> {
   return {
     pairing_id: view.pairingId,
     code_id: view.codeId,
@@ -74,7 +133,7 @@ export function pairingRequestToWire(view: PairingRequestView) {
   };
 }
 
-export function nodeToWire(node: NodeView) {
+export function nodeToWire(node: NodeView): Static<typeof NodeWire> {
   return {
     device_id: node.deviceId,
     principal: node.principal,
@@ -99,7 +158,7 @@ export function nodeToWire(node: NodeView) {
   };
 }
 
-export function taskResultToWire(result: TaskResult) {
+export function taskResultToWire(result: TaskResult): Static<typeof TaskResultWire> {
   return { task_id: result.taskId, success: result.success, output: result.output, error: result.error };
 }
 

@@ -1,8 +1,8 @@
 // Wire shapes of console sessions (login) and chat sessions.
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { ConsoleSessionRecord } from '../../../core/auth/store.js';
 import type { SessionRecord } from '../../../core/sessions/store.js';
-import { limit, Ulid } from './common.js';
+import { limit, nullable, Ulid } from './common.js';
 
 export const LoginBody = Type.Object(
   {
@@ -35,8 +35,6 @@ export const ListSessionsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
 /** A chat session on the wire (the list route's documented response; `sessionToWire` builds it). */
 export const SessionWire = Type.Object({
   session_id: Type.String(),
@@ -55,7 +53,29 @@ export const SessionListResponse = Type.Object({ sessions: Type.Array(SessionWir
 
 export const ChatMessageBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: 262_144 }) }, { additionalProperties: false });
 
-export function consoleSessionToWire(session: ConsoleSessionRecord, idleExpiresAtMs: number) {
+export const ConsoleSessionWire = Type.Object({
+  session_id: Type.String(),
+  principal: Type.String(),
+  device_id: Type.String(),
+  channel: nullable(Type.String()),
+  issued_at_unix_ms: Type.Integer(),
+  expires_at_unix_ms: Type.Integer(),
+  idle_expires_at_unix_ms: Type.Integer(),
+});
+
+/** Login and the current session: the session and the CSRF token every unsafe request must carry. */
+export const ConsoleLoginWire = Type.Object({ session: ConsoleSessionWire, csrf_token: Type.String() });
+
+export const ResolvedSessionWire = Type.Object({ session: SessionWire, created: Type.Boolean() });
+
+export const ArchivedSessionWire = Type.Object({
+  session: SessionWire,
+  newly_archived: Type.Boolean(),
+  previous_session_key: Type.String(),
+  run_count: Type.Integer(),
+});
+
+export function consoleSessionToWire(session: ConsoleSessionRecord, idleExpiresAtMs: number): Static<typeof ConsoleSessionWire> {
   return {
     session_id: session.sessionId,
     principal: session.principal,
@@ -67,7 +87,7 @@ export function consoleSessionToWire(session: ConsoleSessionRecord, idleExpiresA
   };
 }
 
-export function sessionToWire(session: SessionRecord) {
+export function sessionToWire(session: SessionRecord): Static<typeof SessionWire> {
   return {
     session_id: session.sessionId,
     session_key: session.sessionKey,

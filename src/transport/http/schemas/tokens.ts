@@ -1,13 +1,14 @@
 // Wire shapes of API tokens (/admin/v1/api-tokens) and session tokens (/admin/v1/session-tokens).
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
+import { ALL_SCOPES } from '../../../core/auth/authorize.js';
 import type { CredentialRecord } from '../../../core/auth/store.js';
-import { limit, Ulid } from './common.js';
+import { limit, nullable, Ulid } from './common.js';
 
 export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     principal: Type.String({ minLength: 3, maxLength: 140 }),
-    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 32 }),
+    scopes: Type.Array(Type.Enum(['*', ...ALL_SCOPES]), { minItems: 1, maxItems: 32 }),
     ttl_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
@@ -23,7 +24,22 @@ export const ListSessionTokensQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function tokenToWire(record: CredentialRecord) {
+export const TokenWire = Type.Object({
+  token_id: Type.String(),
+  name: Type.String(),
+  principal: Type.String(),
+  scopes: Type.Array(Type.String()),
+  created_by: Type.String(),
+  created_at_unix_ms: Type.Integer(),
+  expires_at_unix_ms: nullable(Type.Integer()),
+  revoked_at_unix_ms: nullable(Type.Integer()),
+  last_used_at_unix_ms: nullable(Type.Integer()),
+});
+
+/** The created token: its secret (shown this once) and its record. */
+export const CreatedTokenWire = Type.Intersect([Type.Object({ token: Type.String() }), TokenWire]);
+
+export function tokenToWire(record: CredentialRecord): Static<typeof TokenWire> {
   return {
     token_id: record.tokenId,
     name: record.name,

@@ -1,6 +1,8 @@
 // GET /admin/v1/status: what the daemon is doing right now.
 import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
 import type { Core } from '../../../../core/index.js';
+import { nullable, responses } from '../../schemas/common.js';
 
 export interface StatusInfo {
   version: string;
@@ -8,8 +10,20 @@ export interface StatusInfo {
   listeners: () => Record<string, string | null>;
 }
 
+export const StatusWire = Type.Object({
+  service: Type.String(),
+  version: Type.String(),
+  pid: Type.Integer(),
+  uptime_seconds: Type.Integer(),
+  listeners: Type.Record(Type.String(), nullable(Type.String())),
+  model: Type.String(),
+  active_runs: Type.Integer(),
+  pending_approvals: Type.Integer(),
+  journal: Type.Object({ events: Type.Integer(), head_hash: nullable(Type.String()) }),
+});
+
 /** The status document shared by /admin/v1/status and /console/v1/diagnostics. */
-export async function daemonStatus(core: Core, info: StatusInfo) {
+export async function daemonStatus(core: Core, info: StatusInfo): Promise<Static<typeof StatusWire>> {
   const head = await core.journal.head();
   return {
     service: 'palyrad',
@@ -26,7 +40,7 @@ export async function daemonStatus(core: Core, info: StatusInfo) {
 
 export async function adminStatusRoutes(app: FastifyInstance, options: { core: Core; info: StatusInfo }): Promise<void> {
   const { core, info } = options;
-  app.get('/status', { config: { action: 'daemon.status' } }, async (request) => {
+  app.get('/status', { schema: { response: responses(200, StatusWire) }, config: { action: 'daemon.status' } }, async (request) => {
     core.authorizer.authorize(request.ctx, 'daemon.status');
     return daemonStatus(core, info);
   });

@@ -4,7 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CoreError, isCoreError } from '../../../../core/errors.js';
 import type { ApiDeps } from '../../api-deps.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../../auth.js';
-import { LoginBody, consoleSessionToWire } from '../../schemas/sessions.js';
+import Type from 'typebox';
+import { responses } from '../../schemas/common.js';
+import { ConsoleLoginWire, LoginBody, consoleSessionToWire } from '../../schemas/sessions.js';
 import { clientAddress } from '../../security.js';
 
 function loginKey(request: FastifyRequest): string {
@@ -15,7 +17,7 @@ export async function consoleAuthRoutes(parent: FastifyInstance, deps: ApiDeps):
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { core } = deps;
 
-  app.post('/auth/login', { schema: { body: LoginBody }, config: { publicRoute: true } }, async (request, reply) => {
+  app.post('/auth/login', { schema: { body: LoginBody, response: responses(200, ConsoleLoginWire) }, config: { publicRoute: true } }, async (request, reply) => {
     const key = loginKey(request);
     core.consoleSessions.checkLockout(key);
     const body = request.body;
@@ -38,14 +40,14 @@ export async function consoleAuthRoutes(parent: FastifyInstance, deps: ApiDeps):
     return reply.code(200).send({ session: consoleSessionToWire(login.session, opened.ctx.expiresAtMs ?? login.session.expiresAtMs), csrf_token: login.csrfToken });
   });
 
-  app.get('/auth/session', async (request) => {
+  app.get('/auth/session', { schema: { response: responses(200, ConsoleLoginWire) } }, async (request) => {
     const session = request.consoleSession as NonNullable<typeof request.consoleSession>;
     // The cookie was already verified by the console auth hook; the CSRF token is derived from it.
     const cookie = readCookie(request.headers.cookie, SESSION_COOKIE) as string;
     return { session: consoleSessionToWire(session, request.ctx.expiresAtMs ?? session.expiresAtMs), csrf_token: core.consoleSessions.csrfTokenFor(cookie) };
   });
 
-  app.post('/auth/logout', async (request, reply) => {
+  app.post('/auth/logout', { schema: { response: responses(200, Type.Object({ signed_out: Type.Boolean() })) } }, async (request, reply) => {
     await core.consoleSessions.logout(request.ctx);
     reply.removeHeader('set-cookie');
     reply.header('set-cookie', clearedSessionCookie(deps.tls));

@@ -1,4 +1,4 @@
-// /console/v1/runs: a run, its events (Server-Sent Events with resume, or a JSON page) and abort.
+// /console/v1/runs: the run list, a run, its events (Server-Sent Events with resume, or a JSON page) and abort.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
@@ -6,8 +6,9 @@ import type { CallContext } from '../../../../core/context.js';
 import { CoreError } from '../../../../core/errors.js';
 import type { Core } from '../../../../core/index.js';
 import type { ApiDeps } from '../../api-deps.js';
-import { IdParams } from '../../schemas/common.js';
-import { CancelBody, eventToWire, runToWire } from '../../schemas/runs.js';
+import type { RunState } from '../../../../core/runs/run-state.js';
+import { IdParams, nullable, responses } from '../../schemas/common.js';
+import { CancelBody, CancelResponse, eventToWire, ListRunsQuery, RunEventWire, RunWire, runToWire } from '../../schemas/runs.js';
 import { SSE_HEARTBEAT, sseFrame } from '../../streams.js';
 
 const EventsQuery = Type.Object(
@@ -17,6 +18,11 @@ const EventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const RunListWire = Type.Object({ runs: Type.Array(RunWire), next_after_run_id: nullable(Type.String()) });
+
+/** The JSON page (without `Accept: text/event-stream`); the stream sends the same events as `id`/`event`/`data` frames. */
+const TapePageWire = Type.Object({ run: RunWire, events: Type.Array(RunEventWire), next_after_seq: Type.Integer() });
 
 const TERMINAL_STATES = new Set(['done', 'failed', 'cancelled']);
 
@@ -45,9 +51,22 @@ export async function consoleRunRoutes(parent: FastifyInstance, deps: ApiDeps): 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { core, streams } = deps;
 
-  app.get('/runs/:id', { schema: { params: IdParams }, config: { action: 'runs.read' } }, async (request) => ({ run: runToWire(core.runs.get(request.ctx, request.params.id)) }));
+  app.get('/runs', { schema: { querystring: ListRunsQuery, response: responses(200, RunListWire) }, config: { action: 'runs.read' } }, async (request) => {
+    const query = request.query;
+    const page = core.runs.list(request.ctx, {
+      ...(query.session_id ? { sessionId: query.session_id } : {}),
+      ...(query.state ? { states: query.state.split(',') as RunState[] } : {}),
+      ...(query.after_run_id ? { afterRunId: query.after_run_id } : {}),
+      limit: query.limit ?? 50,
+    });
+    return { runs: page.runs.map(runToWire), next_after_run_id: page.nextAfterRunId };
+  });
 
-  app.get('/runs/:id/events', { schema: { params: IdParams, querystring: EventsQuery }, config: { action: 'runs.read' } }, async (request, reply) => {
+  app.get('/runs/:id', { schema: { params: IdParams, response: responses(200, Type.Object({ run: RunWire })) }, config: { action: 'runs.read' } }, async (request) => ({
+    run: runToWire(core.runs.get(request.ctx, request.params.id)),
+  }));
+
+  app.get('/runs/:id/events', { schema: { params: IdParams, querystring: EventsQuery, response: responses(200, TapePageWire) }, config: { action: 'runs.read' } }, async (request, reply) => {
     const runId = request.params.id;
     const afterSeq = resumeCursor(request, request.query.after_seq);
     if (!wantsEventStream(request)) {
@@ -63,7 +82,7 @@ export async function consoleRunRoutes(parent: FastifyInstance, deps: ApiDeps): 
     });
   });
 
-  app.post('/runs/:id/abort', { schema: { params: IdParams, body: Type.Optional(CancelBody) }, config: { action: 'runs.cancel' } }, async (request) => {
+  app.post('/runs/:id/abort', { schema: { params: IdParams, body: Type.Optional(CancelBody), response: responses(200, CancelResponse) }, config: { action: 'runs.cancel' } }, async (request) => {
     const result = core.runs.cancel(request.ctx, request.params.id, request.body?.reason ?? 'console_abort_requested');
     return { run_id: result.runId, cancel_requested: result.cancelRequested, reason: result.reason };
   });
