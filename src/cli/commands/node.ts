@@ -16,6 +16,18 @@ function defaultStateDir(): string {
 
 const transportOption = () => new Option('--transport <kind>', 'auto (QUIC, then TLS over TCP) | quic | tcp').choices(['auto', 'quic', 'tcp']).default('auto');
 
+/**
+ * The node's state directory. Commander gives a `--state-dir` written anywhere on the line to the root
+ * program's option of the same name (the daemon's state dir, for credentials), so a value the user wrote
+ * lands there rather than here; for node commands it means the node's directory either way.
+ */
+function nodeStateDir(command: Command, own: string): string {
+  let root = command;
+  while (root.parent) root = root.parent;
+  if (command.getOptionValueSource('stateDir') !== 'cli' && root.getOptionValueSource('stateDir') === 'cli') return root.opts<{ stateDir: string }>().stateDir;
+  return own;
+}
+
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node');
 
@@ -30,7 +42,7 @@ export function registerNodeCommands(program: Command): void {
       const output = createOutput({ json: readGlobalOptions(command).json });
       const outcome = await pairNode({
         joinString,
-        stateDir: resolve(options.stateDir),
+        stateDir: resolve(nodeStateDir(command, options.stateDir)),
         transport: options.transport,
         waitMs: Number(options.wait) * 1000,
         ...(options.name ? { displayName: options.name } : {}),
@@ -51,7 +63,7 @@ export function registerNodeCommands(program: Command): void {
     .action(async (options: { stateDir: string; config?: string; transport: TransportChoice }, command: Command) => {
       const output = createOutput({ json: readGlobalOptions(command).json });
       const host = new NodeHost({
-        stateDir: resolve(options.stateDir),
+        stateDir: resolve(nodeStateDir(command, options.stateDir)),
         config: loadNodeConfig(options.config),
         transport: options.transport,
         onEvent: (event) => output.event(event, `${event.type} ${JSON.stringify({ ...event, type: undefined })}`),
