@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CoreError, type ErrorCode } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { createCoreFixture, type CoreFixture, TEST_ADMIN_TOKEN } from '../helpers/core-fixture.js';
+import { parseToken } from '../../src/core/auth/secrets.js';
 
 const fails = (code: ErrorCode) => (error: unknown) => error instanceof CoreError && error.code === code;
 
@@ -37,7 +38,7 @@ describe('authentication', () => {
     assert.equal(ctx.credential, 'api_token');
     assert.throws(() => fx.core.auth.authenticate({ bearer: issued.token, principal: 'user:other' }), fails('permission_denied'));
     assert.throws(() => fx.core.sessions.list(ctx, {}), fails('permission_denied'));
-    assert.ok(!JSON.stringify(fx.db.prepare('SELECT * FROM credentials').all()).includes(issued.token.split('_').at(-1) as string), 'secret stored in clear');
+    assert.ok(!JSON.stringify(fx.db.prepare('SELECT * FROM credentials').all()).includes(parseToken(issued.token)?.secret as string), 'secret stored in clear');
   });
 
   test('API token that expired or was revoked → unauthenticated; a tampered secret → unauthenticated', async () => {

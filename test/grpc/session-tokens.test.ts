@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { newId } from '../../src/core/ids.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { call, callError, type Clients, connect, type Identity } from '../helpers/grpc-client.js';
+import { parseToken } from '../../src/core/auth/secrets.js';
 
 describe('AuthService session tokens', () => {
   let daemon: TestDaemon;
@@ -16,7 +17,7 @@ describe('AuthService session tokens', () => {
   /** A session token exchanged from `parent`, and its id. */
   async function exchange(parent: Identity, scopes: string[] = []): Promise<{ identity: Identity; tokenId: string; secret: string }> {
     const issued = await call(c.auth, c.auth.exchangeToken, { v: 1, scopes, ttlSeconds: 600 }, parent);
-    return { identity: { token: issued.sessionToken, deviceId: parent.deviceId }, tokenId: issued.tokenId?.ulid as string, secret: issued.sessionToken.split('_').at(-1) as string };
+    return { identity: { token: issued.sessionToken, deviceId: parent.deviceId }, tokenId: issued.tokenId?.ulid as string, secret: parseToken(issued.sessionToken)?.secret as string };
   }
 
   const works = async (identity: Identity) => {
