@@ -8,6 +8,7 @@ import { GetHealthRequest, GetHealthResponse } from '../../src/gen/palyra/gatewa
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { collect, connect, metadataFor, openRequest } from '../helpers/grpc-client.js';
 import { frame, openRaw } from '../helpers/raw-grpc.js';
+import { PUBLIC_LIMIT_ENFORCED } from '../../src/transport/grpc/public-limit.js';
 
 // Field 1 with wire type 7, which does not exist: no protobuf decoder accepts it.
 const UNDECODABLE = Buffer.from([0x0f]);
@@ -20,6 +21,9 @@ function paddedMessage(bytes: number): Buffer {
   const length = bytes - 3;
   return Buffer.concat([Buffer.from([0x7a, (length & 0x7f) | 0x80, length >> 7]), Buffer.alloc(length, 0x61)]);
 }
+
+// Node 22 does not publish the HTTP/2 stream channel the 4 KiB limit watches (docs/architecture.md).
+const NOT_ENFORCED = PUBLIC_LIMIT_ENFORCED ? false : `Node ${process.versions.node} does not publish http2.server.stream.created; only the 4 MiB server limit applies`;
 
 describe('gateway request limits', () => {
   let daemon: TestDaemon;
@@ -88,7 +92,7 @@ describe('gateway request limits', () => {
     ['grpc.health.v1 Check', HEALTH, 'Health/Check'],
     ['server reflection', REFLECTION, 'ServerReflection/ServerReflectionInfo'],
   ] as const) {
-    test(`${name} without credentials, a message announcing 8 MiB → RESOURCE_EXHAUSTED after its first bytes, counted`, async () => {
+    test(`${name} without credentials, a message announcing 8 MiB → RESOURCE_EXHAUSTED after its first bytes, counted`, { skip: NOT_ENFORCED }, async () => {
       const before = await requestCount(route, 'RESOURCE_EXHAUSTED');
       const started = performance.now();
       const call = openRaw(session, path);
@@ -103,7 +107,7 @@ describe('gateway request limits', () => {
     });
   }
 
-  test('GetHealth with a message of exactly 4096 bytes → served; 4097 bytes → RESOURCE_EXHAUSTED', async () => {
+  test('GetHealth with a message of exactly 4096 bytes → served; 4097 bytes → RESOURCE_EXHAUSTED', { skip: NOT_ENFORCED }, async () => {
     const fits = openRaw(session, GET_HEALTH);
     fits.send(paddedMessage(4096));
     fits.end();

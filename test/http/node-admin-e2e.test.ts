@@ -36,7 +36,10 @@ describe('pairing a real node through the operator routes', () => {
       if (!pending) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(pending.display_name, 'e2e node');
-    assert.ok(lines.some((line) => line.includes(pending.identity_fingerprint)), 'the node prints the fingerprint the operator sees');
+    // The request can reach the daemon before the node's line reaches us: wait for it, bounded.
+    const fingerprint = pending.identity_fingerprint;
+    for (const printedBy = Date.now() + 5_000; !lines.some((line) => line.includes(fingerprint)) && Date.now() < printedBy; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(lines.some((line) => line.includes(fingerprint)), 'the node prints the fingerprint the operator sees');
 
     const approved = await daemon.admin(`/admin/v1/pairing/requests/${pending.pairing_id}/approve`, { method: 'POST', body: '{}' });
     assert.equal(approved.status, 200);

@@ -12,6 +12,12 @@ import { GATEWAY_SOCKET } from './listener.js';
 // Node publishes every new HTTP/2 server stream here, before the server's 'stream' event reaches grpc-js.
 const STREAM_CREATED = 'http2.server.stream.created';
 
+/**
+ * Whether this runtime publishes STREAM_CREATED: Node 24 does; Node 22 (22.23.5) does not, and there the
+ * calls without credentials keep only the server-wide 4 MiB limit (the daemon logs it at start).
+ */
+export const PUBLIC_LIMIT_ENFORCED = Number(process.versions.node.split('.')[0]) >= 24;
+
 interface StreamCreated {
   stream: http2.ServerHttp2Stream;
   headers: http2.IncomingHttpHeaders;

@@ -8,7 +8,7 @@ import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
 import { type HandlerDeps, libraryRefusals } from './handler.js';
 import { routeLibraryLogs } from './library-log.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_MESSAGE_BYTES, serverOptions, withRequestDecoding } from './limits.js';
-import { limitPublicCalls } from './public-limit.js';
+import { limitPublicCalls, PUBLIC_LIMIT_ENFORCED } from './public-limit.js';
 import { addStandardServices } from './reflection.js';
 import { approvalsService } from './services/approvals.js';
 import { authService } from './services/auth.js';
@@ -49,6 +49,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = addStandardServices(server);
   for (const path of health.paths) libraryPaths.add(path);
   const stopLimitingPublicCalls = limitPublicCalls(deps, new Set([...health.paths, GatewayServiceService.getHealth.path]));
+  if (!PUBLIC_LIMIT_ENFORCED) options.logger.warn({ node: process.versions.node }, 'calls without credentials keep the 4 MiB receive limit on this Node (the 4 KiB limit needs Node 24)');
   return {
     listen: (host, port) => listener.listen(host, port),
     async close(graceMs = 2_000) {
