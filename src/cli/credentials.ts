@@ -1,8 +1,8 @@
 // Which credential a `palyra` command presents: --token / PALYRA_ADMIN_TOKEN, else the stored login, else
 // (for a daemon on loopback only) the admin token palyrad keeps in its state directory.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { isLoopbackHost } from '../core/host-names.js';
 import { ADMIN_TOKEN_FILE } from '../infra/state-files.js';
 import type { GlobalOptions } from './global-options.js';
 import { CliError, EXIT_CODES } from './output.js';
@@ -11,8 +11,6 @@ import { loadSession } from './session-file.js';
 export interface Credential {
   /** The bearer token. */
   token: string;
-  /** Where it came from, for messages: `--token`, `login`, or the token file's path. */
-  source: string;
   /** Session tokens are bound to the device that logged in; it is sent with every call. */
   deviceId?: string;
 }
@@ -24,22 +22,18 @@ export interface Target {
   credential: Credential | undefined;
 }
 
-function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  return bare === '::1';
-}
-
-function grpcHost(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
+/** Both daemon addresses are loopback: only then may a local state directory's admin token be sent. */
+function isLocalTarget(options: GlobalOptions): boolean {
+  const unbracket = (host: string) => host.replace(/^\[|\]$/g, '');
+  const grpcHost = options.grpc.slice(0, options.grpc.lastIndexOf(':'));
+  return isLoopbackHost(unbracket(new URL(options.url).hostname)) && isLoopbackHost(unbracket(grpcHost));
 }
 
 function readStateDirToken(stateDir: string): Credential | undefined {
   const path = join(resolve(stateDir), ADMIN_TOKEN_FILE);
   try {
     const token = readFileSync(path, 'utf8').trim();
-    return token ? { token, source: path } : undefined;
+    return token ? { token } : undefined;
   } catch {
     return undefined;
   }
@@ -51,19 +45,17 @@ function readStateDirToken(stateDir: string): Credential | undefined {
  * and the gRPC address are loopback, so the CLI never sends a local secret to a remote daemon.
  */
 export function resolveTarget(options: GlobalOptions): Target {
-  if (options.token) return { url: options.url, grpc: options.grpc, credential: { token: options.token, source: '--token' } };
+  if (options.token) return { url: options.url, grpc: options.grpc, credential: { token: options.token } };
   const session = loadSession();
   if (session && (!options.urlGiven || session.url === options.url) && (!options.grpcGiven || session.grpc === options.grpc)) {
-    return { url: session.url, grpc: session.grpc, credential: { token: session.token, source: 'login', deviceId: session.device_id } };
+    return { url: session.url, grpc: session.grpc, credential: { token: session.token, deviceId: session.device_id } };
   }
-  const local = isLoopbackHost(new URL(options.url).hostname) && isLoopbackHost(grpcHost(options.grpc));
-  return { url: options.url, grpc: options.grpc, credential: local ? readStateDirToken(options.stateDir) : undefined };
+  return { url: options.url, grpc: options.grpc, credential: isLocalTarget(options) ? readStateDirToken(options.stateDir) : undefined };
 }
 
 /** The admin token only (--token, or the loopback daemon's state directory): what `palyra login` exchanges. */
 export function adminTokenTarget(options: GlobalOptions): Target & { credential: Credential } {
-  const local = isLoopbackHost(new URL(options.url).hostname) && isLoopbackHost(grpcHost(options.grpc));
-  const credential = options.token ? { token: options.token, source: '--token' } : local ? readStateDirToken(options.stateDir) : undefined;
+  const credential = options.token ? { token: options.token } : isLocalTarget(options) ? readStateDirToken(options.stateDir) : undefined;
   if (!credential) {
     throw new CliError('login needs the admin token', {
       exitCode: EXIT_CODES.unauthenticated,

@@ -5,9 +5,6 @@ export const DEFAULT_URL = 'http://127.0.0.1:7142';
 export const DEFAULT_GRPC = '127.0.0.1:7443';
 export const DEFAULT_STATE_DIR = '.palyra';
 
-/** The global options that take a value (the CLI needs them to find the command word before loading it). */
-export const GLOBAL_OPTIONS_WITH_VALUES: readonly string[] = ['--url', '--grpc', '--token', '--state-dir'];
-
 export interface GlobalOptions {
   /** Base URL of the daemon's HTTP API. */
   url: string;

@@ -42,7 +42,8 @@ function send(target: URL, options: SendOptions): Promise<{ status: number; text
       response.on('error', reject);
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.name === 'AbortError' ? Object.assign(new Error(`palyrad at ${target.origin} did not answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }) : error),
+      // Reached but slow is not unreachable: `deadline_exceeded` gets its own message and hint.
+      reject(error.name === 'AbortError' ? new ApiError('deadline_exceeded', `palyrad at ${target.origin} did not answer within ${options.timeoutMs} ms`, 0) : error),
     );
     outgoing.end(options.payload);
   });

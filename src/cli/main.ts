@@ -2,27 +2,28 @@
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
 import { COMMAND_GROUPS } from './command-table.js';
-import { addGlobalOptions, GLOBAL_OPTIONS_WITH_VALUES } from './global-options.js';
+import { addGlobalOptions } from './global-options.js';
 import { EXIT_CODES, reportError } from './output.js';
 
 const USAGE_HINT = 'hint: run `palyra --help` (or `palyra <command> --help`) for usage';
 
-/** The first word of `args` that is not a global option or its value: the command a person asked for. */
-export function commandWord(args: readonly string[]): string | undefined {
+/** The first word of `args` that is not one of `program`'s own options or its value: the command asked for. */
+function commandWord(program: Command, args: readonly string[]): string | undefined {
+  const takesValue = new Set(program.options.filter((option) => option.required).flatMap((option) => [option.long, option.short]));
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
     if (arg === '--') return args[index + 1];
     if (!arg.startsWith('-')) return arg;
-    if (GLOBAL_OPTIONS_WITH_VALUES.includes(arg)) index += 1;
+    if (takesValue.has(arg)) index += 1;
   }
   return undefined;
 }
 
 /**
- * Builds the command tree. Groups named in `load` are imported and registered fully; the others are
- * registered by name and description only (enough for `--help` and suggestions). `'all'` loads every group.
+ * Builds the command tree for `args`. The groups of the command asked for are imported and registered
+ * fully; the others by name and description only (enough for `--help` and suggestions).
  */
-export async function buildProgram(load: ReadonlySet<string> | 'all'): Promise<Command> {
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('palyra')
     .description('command-line client for palyrad, the Palyra agent-run daemon')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
@@ -30,6 +31,11 @@ export async function buildProgram(load: ReadonlySet<string> | 'all'): Promise<C
     .showSuggestionAfterError(true)
     .exitOverride();
   addGlobalOptions(program);
+  const word = commandWord(program, args);
+  // `palyra help runs` shows the help of `runs`, so that group must be loaded too; a completion script
+  // covers every command.
+  const wanted = new Set([word, word === 'help' ? commandWord(program, args.slice(args.indexOf('help') + 1)) : undefined]);
+  const load = wanted.has('completion') ? 'all' : wanted;
   for (const group of COMMAND_GROUPS) {
     const names = Object.keys(group.commands);
     if (load === 'all' || names.some((name) => load.has(name))) (await group.load())(program);
@@ -46,12 +52,7 @@ export async function buildProgram(load: ReadonlySet<string> | 'all'): Promise<C
  * left in process.exitCode, 2 for usage errors, or the code `reportError` chose.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const args = argv.slice(2);
-  const word = commandWord(args);
-  // `palyra help runs` shows the help of `runs`, so that group must be loaded too.
-  const wanted = new Set([word, word === 'help' ? commandWord(args.slice(args.indexOf('help') + 1)) : undefined].filter((name): name is string => name !== undefined));
-  // A completion script covers every command, so `completion` loads them all.
-  const program = await buildProgram(wanted.has('completion') ? 'all' : wanted);
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;

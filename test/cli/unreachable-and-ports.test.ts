@@ -77,6 +77,22 @@ describe('palyra with no daemon', () => {
     assert.match(result.stderr, /^hint: is palyrad running\? start it with `npm start`/m);
   });
 
+  test('a daemon that accepts but never answers → exit 3 "did not answer within", not "cannot reach"', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const result = await runCli(['--url', `http://127.0.0.1:${port}`, '--token', 'x', 'nodes', 'invoke', '01ARZ3NDEKTSV4RRFFQ69G5FB0', 'echo', '--timeout', '100ms']);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, new RegExp(`^palyra: palyrad at http://127\\.0\\.0\\.1:${port} did not answer within \\d+ ms$`, 'm'));
+      assert.match(result.stderr, /^hint: the daemon did not answer in time/m);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   test('a gRPC command → exit 3 naming the gateway address, without gRPC library text', async () => {
     const port = await freePort();
     const result = await runCli(['--grpc', `127.0.0.1:${port}`, '--token', 'x', 'sessions', 'list']);

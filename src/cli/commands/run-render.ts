@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import type { RunStreamEvent } from '../../gen/palyra/common/v1/common.js';
 import { humanDuration, paint } from '../style.js';
 
-const MAX_JSON_CHARS = 160;
+/** How much of a tool input a line shows. */
+export const MAX_JSON_CHARS = 160;
 const MAX_OUTPUT_CHARS = 400;
 const STATUS_ACCEPTED = 1;
 const STATUS_DONE = 3;

@@ -8,7 +8,7 @@ import { EXIT_CODES, type Output, createOutput } from '../output.js';
 import { paint } from '../style.js';
 import { createLineSource, type LineSource } from './line-source.js';
 import { eventToJson } from './run-events.js';
-import { clip, createRunRenderer, type RunRenderer } from './run-render.js';
+import { clip, createRunRenderer, MAX_JSON_CHARS, type RunRenderer } from './run-render.js';
 
 // The daemon reports the end of each answered turn as an IN_PROGRESS status with this message.
 const TURN_COMPLETED = 'turn_completed';
@@ -107,7 +107,7 @@ class ActiveRun {
 function approvalAsker(lines: LineSource, out: Output, renderer: RunRenderer): (ask: ToolApprovalRequest) => Promise<string | null> {
   return (ask) => {
     renderer.breakLine();
-    const question = `approve ${ask.toolName} ${clip(ask.inputJson.toString(), 160)}? [y]es / [n]o / [s]ession: `;
+    const question = `approve ${ask.toolName} ${clip(ask.inputJson.toString(), MAX_JSON_CHARS)}? [y]es / [n]o / [s]ession: `;
     return lines.next(out.json ? '' : paint(process.stderr, 'bold', question), { always: true });
   };
 }

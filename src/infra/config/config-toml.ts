@@ -2,10 +2,9 @@
 import { stringify } from 'smol-toml';
 import { Value } from 'typebox/value';
 import { CONFIG_KEYS, type ConfigKey, describeAllowed } from './config-keys.js';
+import { isSecretKey } from './redact-config.js';
 import { PalyraConfigSchema, type PalyraConfig } from './schema.js';
 
-// Secrets are never written out: a printed config must be safe to paste into an issue.
-const SECRET_KEYS = new Set(['auth.admin_token']);
 
 export interface RenderOptions {
   /** A comment above each key: its environment variable, what it accepts and its default (for `palyra init`). */
@@ -32,7 +31,8 @@ function renderKey(key: ConfigKey, config: PalyraConfig, options: RenderOptions)
     const defaultText = fallback === undefined ? 'unset by default' : `default ${assignment('x', fallback).slice(4)}`;
     lines.push(`# ${describeAllowed(key.schema)}; ${defaultText}; env ${key.envName}`);
   }
-  if (SECRET_KEYS.has(key.tomlName)) {
+  // Secrets are never written out: a printed config must be safe to paste into an issue.
+  if (isSecretKey(key.path.at(-1) as string)) {
     lines.push(value === undefined ? `# ${leafName(key)} = "…" (a secret: prefer ${key.envName} or the generated admin-token file)` : `# ${leafName(key)} is set but not shown`);
   } else if (value === undefined) {
     if (options.annotate) lines.push(`# ${leafName(key)} = …`);

@@ -3,11 +3,16 @@ import type { PalyraConfig } from './schema.js';
 
 const SECRET_KEY = /^(adminToken|apiKey|token|secret|password)$/;
 
+/** True for a config key (camelCase leaf name) whose value is a secret: never printed, never logged. */
+export function isSecretKey(name: string): boolean {
+  return SECRET_KEY.test(name);
+}
+
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([name, child]) => [name, SECRET_KEY.test(name) && child !== undefined ? '<redacted>' : redact(child)]),
+    Object.entries(value).map(([name, child]) => [name, isSecretKey(name) && child !== undefined ? '<redacted>' : redact(child)]),
   );
 }
 
