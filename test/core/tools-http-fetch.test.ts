@@ -108,7 +108,7 @@ describe('palyra.http.fetch: destinations', () => {
       hits.length = 0;
       const outcome = await fetchWith(config, { url: url() });
       assert.equal(outcome.success, false);
-      assert.match(outcome.error ?? '', /^blocked_address: /);
+      assert.match(outcome.error ?? '', /^blocked_address: .*; the operator can permit it with tools\.http_allowed_hosts in palyra\.toml or tools\.http_allow_private$/);
       assert.deepEqual(hits, []);
     });
   }

@@ -48,14 +48,14 @@ describe('palyra.process.run: refusals', () => {
     const disabled = createProcessRunTool({ allowedCommands: [] });
     const outcome = await disabled.execute({ command: node, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`] }, context());
     assert.equal(outcome.success, false);
-    assert.match(outcome.error ?? '', /disabled: the operator has allowed no commands/);
+    assert.match(outcome.error ?? '', /disabled: the operator has allowed no commands \(tools\.process_allowed_commands in palyra\.toml\)/);
     assert.equal(fs.existsSync(marker), false);
   });
 
   test('command not in the allow-list → refused', async () => {
     const outcome = await tool.execute({ command: 'sh', args: ['-c', 'echo hi'] }, context());
     assert.equal(outcome.success, false);
-    assert.match(outcome.error ?? '', /"sh" is not in the allowed commands/);
+    assert.match(outcome.error ?? '', /"sh" is not in the allowed commands \(tools\.process_allowed_commands in palyra\.toml\)/);
   });
 
   test('relative cwd → refused', async () => {

@@ -31,8 +31,13 @@ export function nodePlatform(): string {
  */
 export function createCapabilities(config: NodeConfig, deviceId: string): Capabilities {
   const tools = new ToolRegistry();
-  const processTool = createProcessRunTool({ allowedCommands: config.processAllowedCommands });
-  const fetchTool = createHttpFetchTool({ allowPrivateNetworks: config.httpAllowPrivateNetworks, allowedHosts: config.httpAllowedHosts, maxBytes: config.httpMaxBytes });
+  const processTool = createProcessRunTool({ allowedCommands: config.processAllowedCommands, settingName: '[process] allowed_commands in node.toml' });
+  const fetchTool = createHttpFetchTool({
+    allowPrivateNetworks: config.httpAllowPrivateNetworks,
+    allowedHosts: config.httpAllowedHosts,
+    maxBytes: config.httpMaxBytes,
+    settingNames: { allowedHosts: '[http] allowed_hosts in node.toml', allowPrivateNetworks: '[http] allow_private_networks' },
+  });
   tools.register(processTool);
   tools.register(fetchTool);
   const viaTool = (toolName: string) => async (input: unknown, signal: AbortSignal): Promise<CapabilityOutcome> => {
