@@ -3,6 +3,9 @@ import Type from 'typebox';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: readable lines on a terminal, JSON lines otherwise (a file, a pipe, a supervisor). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const MODEL_PROVIDERS = ['builtin', 'openai'] as const;
 
@@ -102,7 +105,7 @@ export const PalyraConfigSchema = Type.Object(
       processAllowedCommands: stringList(),
     }),
     journal: section({ maxPayloadBytes: positiveInt(262_144) }),
-    log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }) }),
+    log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }), format: Type.Enum([...LOG_FORMATS], { default: 'auto' }) }),
   },
   { additionalProperties: false },
 );
