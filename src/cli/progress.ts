@@ -2,15 +2,11 @@
 import type { Writable } from 'node:stream';
 
 export interface Progress {
-  /** Replaces the waiting text. */
-  update(text: string): void;
-  /** Ends the wait with a success line. */
-  succeed(text: string): void;
-  /** Ends the wait without a line of its own (the error report that follows says why). */
+  /** Ends the wait; the command's result or error report that follows says how it ended. */
   stop(): void;
 }
 
-const SILENT: Progress = { update: () => undefined, succeed: () => undefined, stop: () => undefined };
+const SILENT: Progress = { stop: () => undefined };
 
 /**
  * Starts showing `text` while something is awaited. ora is loaded only for a terminal, so a piped or
@@ -22,15 +18,11 @@ export async function startProgress(text: string, options: { json: boolean; stde
   // A terminal that reports no width (some pseudo-terminals) gets plain lines: a spinner cannot redraw there.
   if (!stderr.isTTY || !stderr.columns) {
     stderr.write(`${text}\n`);
-    return { update: (next) => void stderr.write(`${next}\n`), succeed: (done) => void stderr.write(`${done}\n`), stop: () => undefined };
+    return SILENT;
   }
   const { default: ora } = await import('ora');
   const colour = process.env.NO_COLOR === undefined || process.env.NO_COLOR === '';
   // discardStdin off: Ctrl-C must stay SIGINT, which the commands handle.
   const spinner = ora({ text, stream: stderr, discardStdin: false, color: colour ? 'cyan' : false }).start();
-  return {
-    update: (next) => void (spinner.text = next),
-    succeed: (done) => void (colour ? spinner.succeed(done) : spinner.stopAndPersist({ symbol: '✔', text: done })),
-    stop: () => void spinner.stop(),
-  };
+  return { stop: () => void spinner.stop() };
 }

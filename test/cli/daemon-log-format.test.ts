@@ -4,21 +4,18 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
+import { cleanEnv } from '../helpers/cli.js';
 import { DAEMON_BIN, makeStateDir, removeStateDir } from '../helpers/daemon.js';
 import { startPty } from '../helpers/pty.js';
 
 const stateDirs: string[] = [];
 const EPHEMERAL = ['--http-port', '0', '--grpc-port', '0', '--quic-port', '0'];
 
-function daemonEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
-}
-
 /** palyrad on a pseudo-terminal until it is ready, then Ctrl-C; resolves with the screen and the exit code. */
 async function daemonOnTerminal(extra: readonly string[]): Promise<{ screen: string; code: number | null }> {
   const stateDir = makeStateDir();
   stateDirs.push(stateDir);
-  const pty = startPty([process.execPath, DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL, ...extra], daemonEnv());
+  const pty = startPty([process.execPath, DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL, ...extra], cleanEnv());
   await pty.waitFor(/palyrad 0\.\d+\.\d+ is ready/);
   pty.type('\x03');
   const code = await pty.exited();
@@ -53,9 +50,9 @@ describe('palyrad log format', () => {
   test('stdout piped → JSON lines (auto), without colour codes', async () => {
     const stateDir = makeStateDir();
     stateDirs.push(stateDir);
-    const printed = await promisify(execFile)(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, '--print-config'], { env: daemonEnv() });
+    const printed = await promisify(execFile)(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, '--print-config'], { env: cleanEnv() });
     assert.match(printed.stdout, /^\[log\]\n(.*\n)*format = "auto"$/m);
-    const child = spawn(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL], { env: daemonEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     await new Promise<void>((resolve) =>
@@ -73,7 +70,7 @@ describe('palyrad log format', () => {
   });
 
   test('an unknown --log-format → exit 1 naming the accepted values', async () => {
-    const result = await promisify(execFile)(process.execPath, [DAEMON_BIN, '--state-dir', makeStateDir(), '--log-format', 'xml', '--print-config'], { env: daemonEnv() }).then(
+    const result = await promisify(execFile)(process.execPath, [DAEMON_BIN, '--state-dir', makeStateDir(), '--log-format', 'xml', '--print-config'], { env: cleanEnv() }).then(
       () => assert.fail('palyrad accepted --log-format xml'),
       (error: { code: number; stderr: string }) => error,
     );

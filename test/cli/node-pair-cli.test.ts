@@ -3,14 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { cleanEnv, runCli } from '../helpers/cli.js';
 import { CLI_BIN, removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { approvePending, createJoinString, makeNodeDir, removeNodeDir, waitForNode } from '../helpers/node-host.js';
 import { startPty } from '../helpers/pty.js';
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
-}
 
 describe('palyra node pair and node run (CLI)', () => {
   let daemon: TestDaemon;
