@@ -22,7 +22,8 @@ export async function startProgress(text: string, options: { json: boolean; stde
   }
   const { default: ora } = await import('ora');
   const colour = process.env.NO_COLOR === undefined || process.env.NO_COLOR === '';
+  // isEnabled: the terminal rule above decides, not ora's own (which also turns spinners off whenever CI is set).
   // discardStdin off: Ctrl-C must stay SIGINT, which the commands handle.
-  const spinner = ora({ text, stream: stderr, discardStdin: false, color: colour ? 'cyan' : false }).start();
+  const spinner = ora({ text, stream: stderr, isEnabled: true, discardStdin: false, color: colour ? 'cyan' : false }).start();
   return { stop: () => void spinner.stop() };
 }

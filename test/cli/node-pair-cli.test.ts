@@ -26,10 +26,13 @@ describe('palyra node pair and node run (CLI)', () => {
     nodeDirs.forEach(removeNodeDir);
   });
 
-  test('on a terminal: a spinner names the approve command while waiting; done → the exact `node run` with --state-dir, which then serves', async () => {
+  test('on a terminal: a spinner names the approve command while waiting; done → the exact `node run` with --state-dir, which then serves', async (t) => {
     // A directory name with a space: the next command must quote it to be copy-pasteable.
     const dir = join(nodeDir(), 'my node');
-    const pty = startPty([process.execPath, CLI_BIN, 'node', 'pair', await createJoinString(daemon), '--state-dir', dir, '--wait', '30'], cleanEnv());
+    // CI set as on a CI runner: the spinner follows the terminal, not that variable.
+    const pty = startPty([process.execPath, CLI_BIN, 'node', 'pair', await createJoinString(daemon), '--state-dir', dir, '--wait', '30'], { ...cleanEnv(), CI: 'true' });
+    // A pairing left waiting would be approved by the next test in place of its own.
+    t.after(() => void pty.process.kill('SIGKILL'));
     await pty.waitFor(/identity fingerprint [0-9a-f]{64}/);
     await pty.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for an operator to approve \(on the daemon host: palyra pairing approve ([0-9A-Z]{26})\)/);
     const pairingId = await approvePending(daemon);
