@@ -84,8 +84,10 @@ describe('palyra doctor with a running daemon', () => {
     assert.match(stdout, /^\d+ ok, \d+ warn, 0 fail, \d+ skipped$/m);
   });
 
-  test('state dir mode 0755 → exit 1; the state-dir check fails with `chmod 700 <dir>`', async () => {
+  test('state dir mode 0755, admin-token 0644 → exit 1; the checks fail with `chmod 700 <dir>` and `chmod 600 <file>`', async () => {
+    const tokenFile = join(daemon.stateDir, 'admin-token');
     chmodSync(daemon.stateDir, 0o755);
+    chmodSync(tokenFile, 0o644);
     try {
       const { code, report } = await doctor(daemon.stateDir, ['--json']);
       assert.equal(code, 1);
@@ -93,8 +95,12 @@ describe('palyra doctor with a running daemon', () => {
       assert.equal(stateDir.status, 'fail');
       assert.match(stateDir.summary, /mode 0755/);
       assert.equal(stateDir.fix, `chmod 700 ${daemon.stateDir}`);
+      const token = checkNamed(report, 'admin-token');
+      assert.equal(token.status, 'fail');
+      assert.match(token.fix ?? '', new RegExp(`^chmod 600 ${tokenFile} `));
     } finally {
       chmodSync(daemon.stateDir, 0o700);
+      chmodSync(tokenFile, 0o600);
     }
   });
 });
