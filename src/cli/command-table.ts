@@ -58,6 +58,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./commands/dashboard.js')).registerDashboardCommand,
   },
   {
+    commands: { doctor: 'check this machine: Node/npm, native modules, state dir modes, ports, daemon over HTTP/gRPC/QUIC, credential, certificates, clock, Chromium (--json)' },
+    load: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
+  },
+  {
     commands: { journal: 'inspect the audit journal' },
     load: async () => (await import('./commands/journal.js')).registerJournalCommands,
   },

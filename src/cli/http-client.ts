@@ -24,21 +24,28 @@ export interface AdminClient {
 
 const TIMEOUT_MS = 30_000;
 
-interface SendOptions {
+export interface SendOptions {
   method: string;
   headers: Record<string, string>;
   payload?: string;
   timeoutMs: number;
 }
 
+export interface SendResult {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 // node:http rather than fetch: undici's first request costs ~100 ms of start-up, most of a short command.
-function send(target: URL, options: SendOptions): Promise<{ status: number; text: string }> {
+/** One request to the daemon (no auth added); a timeout rejects as ApiError `deadline_exceeded`. */
+export function send(target: URL, options: SendOptions): Promise<SendResult> {
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(target, { method: options.method, headers: options.headers, signal: AbortSignal.timeout(options.timeoutMs) }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }));
       response.on('error', reject);
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) =>
