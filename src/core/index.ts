@@ -3,6 +3,11 @@ import { ApprovalService } from './approvals/approvals.js';
 import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
+import { type CanvasLimits, DEFAULT_CANVAS_LIMITS } from './canvas/canvas-limits.js';
+import { type CanvasKeyStore, CanvasTokens, ephemeralCanvasKey } from './canvas/canvas-tokens.js';
+import type { CanvasVersion } from './canvas/canvas-version.js';
+import { CanvasService, DEFAULT_CANVAS_TOKEN_TTL_MS } from './canvas/canvases.js';
+import type { CanvasStore } from './canvas/store.js';
 import type { CertificateAuthority } from './devices/certificate-authority.js';
 import { type DeviceOptions, DeviceService } from './devices/devices.js';
 import { type PairingOptions, PairingService } from './devices/pairing.js';
@@ -32,7 +37,7 @@ import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
 
 export interface CoreDeps {
-  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore };
+  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore; canvases: CanvasStore };
   model: ModelProvider;
   tools: Tool[];
   toolPolicy?: ToolPolicyConfig;
@@ -41,6 +46,8 @@ export interface CoreDeps {
   journalMaxPayloadBytes?: number;
   adminToken: string;
   consoleSessions?: ConsoleSessionPolicy;
+  /** Canvas limits and the token key; without `keys`, tokens are signed with a key that dies with the process. */
+  canvas?: { keys?: CanvasKeyStore; limits?: Partial<CanvasLimits>; tokenTtlMs?: number };
   /** Devices, pairing and the node task queue; the daemon always passes it, some tests leave it out. */
   nodeRpc?: NodeRpcDeps;
   now?: () => number;
@@ -67,6 +74,7 @@ export interface Core {
   sessions: SessionService;
   approvals: ApprovalService;
   runs: RunService;
+  canvases: CanvasService;
   tools: ToolRegistry;
   metrics: Metrics;
   /** Recent samples of `metrics` (runs, durations, denials) for charts. */
@@ -125,6 +133,17 @@ export function createCore(deps: CoreDeps): Core {
     limits,
     now,
   });
+  const canvases = new CanvasService({
+    store: deps.stores.canvases,
+    sessions,
+    authorizer,
+    journal,
+    bus: new EventBus<CanvasVersion>(),
+    tokens: new CanvasTokens(deps.canvas?.keys ?? ephemeralCanvasKey(), now),
+    limits: { ...DEFAULT_CANVAS_LIMITS, ...deps.canvas?.limits },
+    tokenTtlMs: deps.canvas?.tokenTtlMs ?? DEFAULT_CANVAS_TOKEN_TTL_MS,
+    now,
+  });
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
   if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
   return {
@@ -138,6 +157,7 @@ export function createCore(deps: CoreDeps): Core {
     sessions,
     approvals,
     runs,
+    canvases,
     tools,
     metrics,
     metricsHistory,
