@@ -122,6 +122,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ...(httpTls ? { tls: httpTls } : {}),
       // `npm run build` puts the console app next to the compiled daemon (dist/web).
       webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
+      canvasRuntimeRoot: fileURLToPath(new URL('./canvas-runtime/', import.meta.url)),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });

@@ -31,6 +31,7 @@ import { recordRunMetrics } from './run-metrics.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
+import { createCanvasTools } from './tools/builtin/canvas.js';
 import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
 import { ToolRegistry } from './tools/registry.js';
@@ -136,6 +137,7 @@ export function createCore(deps: CoreDeps): Core {
   const canvases = new CanvasService({
     store: deps.stores.canvases,
     sessions,
+    runs,
     authorizer,
     journal,
     bus: new EventBus<CanvasVersion>(),
@@ -144,6 +146,7 @@ export function createCore(deps: CoreDeps): Core {
     tokenTtlMs: deps.canvas?.tokenTtlMs ?? DEFAULT_CANVAS_TOKEN_TTL_MS,
     now,
   });
+  for (const tool of createCanvasTools(canvases)) tools.register(tool);
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
   if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
   return {

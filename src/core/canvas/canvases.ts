@@ -5,6 +5,7 @@ import { CoreError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { newId, requireCanonicalId } from '../ids.js';
 import type { Journal } from '../journal/journal.js';
+import type { RunService } from '../runs/runs.js';
 import { journalIdentity, type SessionService } from '../sessions/sessions.js';
 import { type CanvasLimits, checkBundle, checkTitle, encodeState, UpdateRateLimiter } from './canvas-limits.js';
 import type { CanvasTokens } from './canvas-tokens.js';
@@ -25,9 +26,23 @@ export interface CreateCanvasInput {
   lifetimeMs?: number;
 }
 
+/** A person's input in a canvas: which control they used and the values of the canvas's inputs. */
+export interface CanvasInteraction {
+  version: number;
+  /** The id of the button pressed (`[A-Za-z0-9_.-]{1,64}`). */
+  action: string;
+  values: Record<string, string>;
+}
+
+const ACTION_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const MAX_INTERACTION_VALUES = 32;
+const MAX_INTERACTION_VALUE_CHARS = 4000;
+
 export interface CanvasServiceDeps {
   store: CanvasStore;
   sessions: SessionService;
+  /** Interactions reach the agent as a run in the canvas's session. */
+  runs: Pick<RunService, 'start'>;
   authorizer: Authorizer;
   journal: Journal;
   bus: EventBus<CanvasVersion>;
@@ -138,6 +153,27 @@ export class CanvasService {
     const canvas = this.owned(ctx, 'canvas.read', canvasId);
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1000 || ttlMs > MAX_CANVAS_TOKEN_TTL_MS) throw new CoreError('invalid_argument', `token ttl_ms must be between 1000 and ${MAX_CANVAS_TOKEN_TTL_MS}`);
     return { ...this.deps.tokens.mint({ canvasId, principal: ctx.principal, sessionId: canvas.sessionId }, ttlMs), canvas };
+  }
+
+  /**
+   * Hands a person's input in the canvas to the agent: a run in the canvas's session whose user message
+   * is one line, `canvas_event <json>` with canvas_id, title, version, action and values.
+   * @throws `failed_precondition` (closed or expired canvas), `invalid_argument`, `not_found`, and `runs.start`'s errors.
+   */
+  async interact(ctx: CallContext, canvasId: string, input: CanvasInteraction): Promise<{ runId: string; sessionId: string }> {
+    const canvas = this.owned(ctx, 'canvas.read', canvasId);
+    if (isReadOnly(canvas, this.deps.now())) throw new CoreError('failed_precondition', `canvas ${canvasId} is closed; it takes no more input`);
+    if (!ACTION_ID.test(input.action)) throw new CoreError('invalid_argument', 'action must be 1-64 characters of [A-Za-z0-9_.-]');
+    const entries = Object.entries(input.values);
+    if (entries.length > MAX_INTERACTION_VALUES) throw new CoreError('invalid_argument', `at most ${MAX_INTERACTION_VALUES} values`);
+    for (const [name, value] of entries) {
+      if (!ACTION_ID.test(name) || typeof value !== 'string' || value.length > MAX_INTERACTION_VALUE_CHARS) {
+        throw new CoreError('invalid_argument', `values: names of [A-Za-z0-9_.-]{1,64}, strings of at most ${MAX_INTERACTION_VALUE_CHARS} characters`);
+      }
+    }
+    const event = { canvas_id: canvasId, title: canvas.title, version: input.version, action: input.action, values: Object.fromEntries(entries) };
+    const handle = await this.deps.runs.start(ctx, { sessionId: canvas.sessionId, requireExistingSession: true, prompt: `canvas_event ${JSON.stringify(event)}`, closeAfterPrompt: true });
+    return { runId: handle.runId, sessionId: handle.sessionId };
   }
 
   /** Replaces the token signing key: every canvas token issued so far stops working. */
