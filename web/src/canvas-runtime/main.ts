@@ -14,7 +14,7 @@ const script = document.currentScript as HTMLScriptElement;
 const canvasId = script.dataset.canvasId ?? '';
 const parentOrigin = script.dataset.parentOrigin ?? '';
 const base = script.dataset.base ?? '';
-let token = script.dataset.token ?? '';
+const token = script.dataset.token ?? '';
 let version = 0;
 let closed = false;
 let source: EventSource | null = null;
@@ -39,7 +39,7 @@ function render(message: VersionMessage): void {
 }
 
 // The runtime reconnects by itself (with ?after_version) rather than letting EventSource resend
-// Last-Event-ID: the frame's origin is opaque, and a token may have to be swapped first.
+// Last-Event-ID, a header that would need a CORS preflight from the frame's opaque origin.
 function connect(): void {
   source?.close();
   const url = `${base}/events/${canvasId}?token=${encodeURIComponent(token)}&after_version=${version}`;
@@ -54,15 +54,6 @@ function connect(): void {
     retryTimer = window.setTimeout(connect, 1000);
   });
 }
-
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  if (event.source !== window.parent || event.origin !== parentOrigin) return;
-  const data = event.data as { type?: unknown; token?: unknown } | null;
-  if (data?.type === 'palyra.canvas.token' && typeof data.token === 'string') {
-    token = data.token;
-    if (!closed) connect();
-  }
-});
 
 connect();
 tellParent({ type: 'palyra.canvas.ready' });
