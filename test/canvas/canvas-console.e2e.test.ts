@@ -68,7 +68,11 @@ describe('canvas pane in Chromium', () => {
     }); 0`);
     const updates = Array.from({ length: 20 }, (_, i) => `@tool palyra.canvas.update {"state":{"components":[{"type":"progress","label":"done","value":${(i + 1) * 5}},{"type":"bar_chart","labels":["a","b"],"values":[${i},${20 - i}]}]}}`);
     await agent([...updates, '@tool palyra.canvas.patch {"patch":[{"op":"add","path":"/components/-","value":{"type":"heading","text":"Finished"}}]}'].join('\n'));
-    await console.page.waitForFunction('window.__rendered.length >= 21', undefined, { timeout: 10_000 });
+    // Polled from the test: waitForFunction with source text is eval in the page, which the console's CSP forbids.
+    for (let waited = 0; (await inPage<number>(console.page, 'window.__rendered.length')) < 21; waited += 50) {
+      assert.ok(waited < 10_000, 'the 21 versions did not all reach the page');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const rendered = await inPage<{ version: number; lagMs: number }[]>(console.page, 'window.__rendered');
     assert.deepEqual(rendered.map((entry) => entry.version), Array.from({ length: 21 }, (_, i) => i + 2));
     const worst = Math.max(...rendered.map((entry) => entry.lagMs));

@@ -21,7 +21,7 @@ before(async () => {
   gateway = new GatewayServiceClient(daemon.ready.grpc, credentials, { channelOverride: canvases.getChannel() });
   const token = ((await (await daemon.admin('/admin/v1/api-tokens', { method: 'POST', body: JSON.stringify({ name: 'canvas', principal: 'user:painter', scopes: ['canvas:read', 'canvas:write', 'sessions:write'] }) })).json()) as { token: string }).token;
   owner = { token, deviceId: newId() };
-  const resolved = await call(gateway, gateway.resolveSession, { v: 1, sessionKey: 'canvas-grpc', sessionLabel: '', requireExisting: false, resetSession: false }, owner);
+  const resolved = await call(gateway, gateway.resolveSession, { v: 1, sessionId: undefined, sessionKey: 'canvas-grpc', sessionLabel: '', requireExisting: false, resetSession: false }, owner);
   sessionId = resolved.session?.sessionId?.ulid as string;
 });
 after(async () => {
