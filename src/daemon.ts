@@ -8,6 +8,7 @@ import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
 import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
+import { loadOrCreateCanvasKey } from './infra/crypto/canvas-key.js';
 import { loadOrCreateDaemonCa } from './infra/crypto/daemon-ca.js';
 import { ServerCertificateSource } from './infra/crypto/server-certificate.js';
 import { componentLogger } from './infra/log.js';
@@ -91,6 +92,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       approvalTimeoutMs: config.approvals.timeoutMs,
       journalMaxPayloadBytes: config.journal.maxPayloadBytes,
       adminToken: adminToken.token,
+      canvas: { keys: loadOrCreateCanvasKey(config.stateDir), limits: config.canvas, tokenTtlMs: config.canvas.tokenTtlMs },
       nodeRpc,
     });
     cleanups.push({ name: 'core', run: () => core.shutdown() });
@@ -120,6 +122,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ...(httpTls ? { tls: httpTls } : {}),
       // `npm run build` puts the console app next to the compiled daemon (dist/web).
       webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
+      canvasRuntimeRoot: fileURLToPath(new URL('./canvas-runtime/', import.meta.url)),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });

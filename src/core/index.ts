@@ -3,6 +3,11 @@ import { ApprovalService } from './approvals/approvals.js';
 import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
+import { type CanvasLimits, DEFAULT_CANVAS_LIMITS } from './canvas/canvas-limits.js';
+import { type CanvasKeyStore, CanvasTokens, ephemeralCanvasKey } from './canvas/canvas-tokens.js';
+import type { CanvasVersion } from './canvas/canvas-version.js';
+import { CanvasService, DEFAULT_CANVAS_TOKEN_TTL_MS } from './canvas/canvases.js';
+import type { CanvasStore } from './canvas/store.js';
 import type { CertificateAuthority } from './devices/certificate-authority.js';
 import { type DeviceOptions, DeviceService } from './devices/devices.js';
 import { type PairingOptions, PairingService } from './devices/pairing.js';
@@ -26,13 +31,14 @@ import { recordRunMetrics } from './run-metrics.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
+import { createCanvasTools } from './tools/builtin/canvas.js';
 import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
 
 export interface CoreDeps {
-  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore };
+  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore; canvases: CanvasStore };
   model: ModelProvider;
   tools: Tool[];
   toolPolicy?: ToolPolicyConfig;
@@ -41,6 +47,8 @@ export interface CoreDeps {
   journalMaxPayloadBytes?: number;
   adminToken: string;
   consoleSessions?: ConsoleSessionPolicy;
+  /** Canvas limits and the token key; without `keys`, tokens are signed with a key that dies with the process. */
+  canvas?: { keys?: CanvasKeyStore; limits?: Partial<CanvasLimits>; tokenTtlMs?: number };
   /** Devices, pairing and the node task queue; the daemon always passes it, some tests leave it out. */
   nodeRpc?: NodeRpcDeps;
   now?: () => number;
@@ -67,6 +75,7 @@ export interface Core {
   sessions: SessionService;
   approvals: ApprovalService;
   runs: RunService;
+  canvases: CanvasService;
   tools: ToolRegistry;
   metrics: Metrics;
   /** Recent samples of `metrics` (runs, durations, denials) for charts. */
@@ -125,6 +134,19 @@ export function createCore(deps: CoreDeps): Core {
     limits,
     now,
   });
+  const canvases = new CanvasService({
+    store: deps.stores.canvases,
+    sessions,
+    runs,
+    authorizer,
+    journal,
+    bus: new EventBus<CanvasVersion>(),
+    tokens: new CanvasTokens(deps.canvas?.keys ?? ephemeralCanvasKey(), now),
+    limits: { ...DEFAULT_CANVAS_LIMITS, ...deps.canvas?.limits },
+    tokenTtlMs: deps.canvas?.tokenTtlMs ?? DEFAULT_CANVAS_TOKEN_TTL_MS,
+    now,
+  });
+  for (const tool of createCanvasTools(canvases)) tools.register(tool);
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
   if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
   return {
@@ -138,6 +160,7 @@ export function createCore(deps: CoreDeps): Core {
     sessions,
     approvals,
     runs,
+    canvases,
     tools,
     metrics,
     metricsHistory,

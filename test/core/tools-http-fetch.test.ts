@@ -78,7 +78,7 @@ after(() => {
 });
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null, signal };
 }
 
 const closed: HttpFetchConfig = { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1024 * 1024 };

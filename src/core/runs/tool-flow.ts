@@ -143,7 +143,7 @@ async function executeTool(run: ActiveRun, tool: NonNullable<ReturnType<ToolRegi
   const timeout = AbortSignal.timeout(tool.timeoutMs);
   const signal = AbortSignal.any([run.signal, timeout]);
   try {
-    const outcome = await tool.execute(input, { runId: run.runId, sessionId: run.sessionId, principal: run.owner.principal, signal });
+    const outcome = await tool.execute(input, { runId: run.runId, sessionId: run.sessionId, principal: run.owner.principal, deviceId: run.owner.deviceId, channel: run.owner.channel, signal });
     if (timeout.aborted && !run.signal.aborted) return { success: false, output: null, error: 'timed out' };
     return outcome;
   } catch (error) {

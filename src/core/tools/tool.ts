@@ -4,6 +4,9 @@ export interface ToolContext {
   runId: string;
   sessionId: string;
   principal: string;
+  /** The rest of the run owner's identity (device and channel), for tools that act on owned records. */
+  deviceId: string;
+  channel: string | null;
   /** Aborts on run cancellation or when the tool's time budget is spent. */
   signal: AbortSignal;
 }
@@ -27,6 +30,11 @@ export interface Tool {
   inputSchema: Record<string, unknown>;
   /** Read-only tools never change anything outside the daemon; the policy may let them run unasked. */
   readOnly: boolean;
+  /**
+   * Tools that act only inside the run's own session (canvases): nothing outside it changes, so the
+   * policy may let them run unasked.
+   */
+  sessionScoped?: boolean;
   /** Tools whose every call needs a human decision, whatever the policy says. */
   alwaysAsk: boolean;
   timeoutMs: number;

@@ -104,6 +104,14 @@ export const PalyraConfigSchema = Type.Object(
       httpMaxBytes: positiveInt(1_048_576),
       processAllowedCommands: stringList(),
     }),
+    canvas: section({
+      /** Lifetime of a canvas viewing token; the console renews it before it runs out. */
+      tokenTtlMs: Type.Integer({ minimum: 10_000, maximum: 86_400_000, default: 900_000 }),
+      maxStateBytes: Type.Integer({ minimum: 1024, maximum: 4_194_304, default: 65_536 }),
+      maxBundleBytes: Type.Integer({ minimum: 0, maximum: 16_777_216, default: 524_288 }),
+      maxAssets: Type.Integer({ minimum: 0, maximum: 1024, default: 32 }),
+      maxUpdatesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 }),
+    }),
     journal: section({ maxPayloadBytes: positiveInt(262_144) }),
     log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }), format: Type.Enum([...LOG_FORMATS], { default: 'auto' }) }),
   },

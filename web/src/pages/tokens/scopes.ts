@@ -17,6 +17,9 @@ export const SCOPES = [
   'devices:write',
   'nodes:read',
   'nodes:write',
+  'canvas:read',
+  'canvas:write',
+  'canvas:admin',
 ] as const satisfies readonly Scope[];
 
 // A scope the daemon adds (other than the `*` wildcard) and this list lacks fails the build here.
