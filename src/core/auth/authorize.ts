@@ -21,6 +21,8 @@ export const ACTION_SCOPES = {
   'devices.write': 'devices:write',
   'nodes.read': 'nodes:read',
   'nodes.invoke': 'nodes:write',
+  'browser.read': 'browser:read',
+  'browser.write': 'browser:write',
 } as const;
 
 export type Action = keyof typeof ACTION_SCOPES;
@@ -35,7 +37,7 @@ export interface Owner {
 
 /** What an owned id names, for the not_found message: `run not found: <id>`. */
 export interface RecordRef {
-  kind: 'run' | 'session' | 'approval';
+  kind: 'run' | 'session' | 'approval' | 'browser_session' | 'artifact';
   id: string;
 }
 

@@ -1,9 +1,12 @@
 // The contract of a tool the agent loop can call.
+import type { Owner } from '../auth/authorize.js';
 
 export interface ToolContext {
   runId: string;
   sessionId: string;
   principal: string;
+  /** The run's owner (principal, device, channel); absent where a tool runs outside a run (a node). */
+  owner?: Owner;
   /** Aborts on run cancellation or when the tool's time budget is spent. */
   signal: AbortSignal;
 }
@@ -16,7 +19,7 @@ export interface ToolOutcome {
 
 /** What an approval is about; decisions remembered for a session are keyed by `id`. */
 export interface ApprovalSubject {
-  type: 'tool' | 'node_capability';
+  type: 'tool' | 'node_capability' | 'browser_action';
   id: string;
 }
 
@@ -32,9 +35,9 @@ export interface Tool {
   timeoutMs: number;
   /**
    * The approval subject of one call, for tools whose risk depends on the input (e.g. which node
-   * capability). Called only with validated input. Absent: `{ type: 'tool', id: 'tool:<name>' }`.
+   * capability, which site). Called only with validated input. Absent: `{ type: 'tool', id: 'tool:<name>' }`.
    */
-  approvalSubject?(input: Record<string, unknown>): ApprovalSubject;
+  approvalSubject?(input: Record<string, unknown>, ctx: { sessionId: string }): ApprovalSubject;
   /**
    * Runs one call. `input` has passed `ToolRegistry.validate` against `inputSchema`. Expected failures
    * (refusals, upstream errors, abort, timeout) resolve with `success: false` and a safe `error`;

@@ -2,6 +2,7 @@
 import { sql as initial } from './001-initial.js';
 import { sql as credentials } from './002-credentials.js';
 import { sql as nodes } from './003-nodes.js';
+import { sql as browserArtifacts } from './004-browser-artifacts.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'credentials', sql: credentials },
   { version: 3, name: 'nodes', sql: nodes },
+  { version: 4, name: 'browser-artifacts', sql: browserArtifacts },
 ];
