@@ -43,7 +43,7 @@ describe('palyra-browserd RPCs against real pages', () => {
       html(res, 'missing', 404);
     });
     browserd = await startTestBrowserd(['--allow-private-hosts', '127.0.0.2']);
-    const created = await browserd.as(ALICE, (c) => c.createSession, { v: 1, principal: '', idleTtlMs: 0, allowPrivateTargets: false, allowDownloads: true, actionAllowedDomains: [], channel: 'test' });
+    const created = await browserd.as(ALICE, (c) => c.createSession, { v: 1, principal: '', idleTtlMs: 0, budget: undefined, allowPrivateTargets: false, allowDownloads: true, actionAllowedDomains: [], channel: 'test' });
     sessionId = created.sessionId?.ulid ?? '';
     assert.ok(created.downloadsEnabled);
     assert.equal(created.effectiveBudget?.maxTabs, 32);
