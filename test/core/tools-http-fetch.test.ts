@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createHttpFetchTool, type HttpFetchConfig } from '../../src/core/tools/builtin/http-fetch.js';
-import { sendPinned } from '../../src/core/tools/builtin/pinned-request.js';
+import { sendPinned } from '../../src/core/net/pinned-request.js';
 import type { ToolContext, ToolOutcome } from '../../src/core/tools/tool.js';
 
 interface FetchOutput {
