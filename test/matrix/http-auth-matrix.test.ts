@@ -90,6 +90,16 @@ const ROWS: Row[] = [
   { operation: 'GET /console/v1/api-tokens', valid: 200 },
   { operation: 'POST /console/v1/api-tokens', valid: 201, body: { name: 'matrix-console', principal: 'user:matrix', scopes: ['tokens:write'] } },
   { operation: 'POST /console/v1/api-tokens/{id}/revoke', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions', valid: 200 },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions', valid: 200 },
+  { operation: 'GET /console/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /console/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
 ];
 
 type SecurityRequirement = Record<string, string[]>;

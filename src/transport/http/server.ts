@@ -27,6 +27,7 @@ import { adminRunRoutes } from './routes/admin/runs.js';
 import { adminStatusRoutes } from './routes/admin/status.js';
 import { apiTokenRoutes } from './routes/api-tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { browserRoutes } from './routes/browser.js';
 import { consoleAuthRoutes } from './routes/console/auth.js';
 import { consoleChatRoutes } from './routes/console/chat.js';
 import { consoleDiagnosticsRoutes } from './routes/console/diagnostics.js';
@@ -146,6 +147,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(adminSessionTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
+      await admin.register(browserRoutes, core);
       admin.get('/openapi.json', async () => app.swagger());
     },
     { prefix: '/admin/v1' },
@@ -160,6 +162,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await console.register(consoleRunRoutes, deps);
       await console.register(approvalRoutes, core);
       await console.register(nodeRoutes, core);
+      await console.register(browserRoutes, core);
       await console.register(apiTokenRoutes, core);
       await console.register(consoleDiagnosticsRoutes, deps);
       await console.register(consoleLiveRoutes, deps);

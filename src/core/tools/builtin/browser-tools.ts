@@ -18,6 +18,8 @@ interface BrowserToolSpec {
   gate: Gate;
   /** Request fields the tool always sets (caps the daemon keeps on what comes back). */
   fixed?: Record<string, unknown>;
+  /** Request fields used when the input leaves them out. */
+  defaults?: Record<string, unknown>;
 }
 
 const ULID = { pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' };
@@ -45,8 +47,9 @@ const SPECS: BrowserToolSpec[] = [
     name: 'observe',
     method: 'observe',
     gate: 'none',
-    description: 'Returns what the active tab shows: visible text, and on request a DOM snapshot and an accessibility tree (each capped).',
+    description: 'Returns what the active tab shows: its visible text (the default), and on request a DOM snapshot and an accessibility tree (each capped).',
     properties: { include_dom_snapshot: Type.Optional(Type.Boolean()), include_accessibility_tree: Type.Optional(Type.Boolean()), include_visible_text: Type.Optional(Type.Boolean()), session_id: sessionId },
+    defaults: { include_visible_text: true },
     fixed: { max_dom_snapshot_bytes: TEXT_CAP_BYTES, max_accessibility_tree_bytes: TEXT_CAP_BYTES, max_visible_text_bytes: TEXT_CAP_BYTES },
   },
   { name: 'tabs.list', method: 'listTabs', gate: 'none', description: 'Lists the session\'s tabs.', properties: { session_id: sessionId } },
@@ -90,7 +93,7 @@ export function createBrowserTools(sessions: BrowserSessions): Tool[] {
     async execute(input, ctx: ToolContext) {
       const owner = ctx.owner ?? { principal: ctx.principal, deviceId: SYSTEM_DEVICE_ID, channel: null };
       try {
-        const response = await sessions.invoke({ owner, chatSessionId: ctx.sessionId, runId: ctx.runId, signal: ctx.signal }, spec.method, { ...input, ...spec.fixed });
+        const response = await sessions.invoke({ owner, chatSessionId: ctx.sessionId, runId: ctx.runId, signal: ctx.signal }, spec.method, { ...spec.defaults, ...input, ...spec.fixed });
         const success = response['success'] !== false;
         const error = typeof response['error'] === 'string' && response['error'] !== '' ? response['error'] : undefined;
         return { success, output: capBrowserOutput(response), ...(success ? {} : { error: error ?? 'browser action failed' }) };

@@ -17,6 +17,8 @@ export const SCOPES = [
   'devices:write',
   'nodes:read',
   'nodes:write',
+  'browser:read',
+  'browser:write',
 ] as const satisfies readonly Scope[];
 
 // A scope the daemon adds (other than the `*` wildcard) and this list lacks fails the build here.
