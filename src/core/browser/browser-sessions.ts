@@ -1,6 +1,6 @@
 // BrowserSessions: the daemon's view of browser sessions (owner, current page, action log, screenshots) over a BrowserPort.
 import { createHash } from 'node:crypto';
-import type { Authorizer, Owner } from '../auth/authorize.js';
+import { type Authorizer, type Owner, ownerOf } from '../auth/authorize.js';
 import type { CallContext } from '../context.js';
 import { CoreError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -118,6 +118,27 @@ export class BrowserSessions {
     this.#authorizer.authorize(ctx, 'browser.read');
     const record = this.#authorizer.authorizeRecord(ctx, 'browser.read', { kind: 'browser_session', id: browserSessionId }, this.#sessions.get(browserSessionId));
     return this.#refreshed(record, this.#port.status().generation);
+  }
+
+  /** Opens a session for an operator (owned by the caller), loading `url` when given. No approval: the operator is the human. */
+  async open(ctx: CallContext, url?: string): Promise<BrowserSessionRecord> {
+    this.#authorizer.authorize(ctx, 'browser.write');
+    const caller: BrowserCaller = { owner: ownerOf(ctx), chatSessionId: null, runId: null, signal: ctx.signal };
+    const created = await this.#create(caller, {});
+    const record = this.#sessions.get(String(created['session_id'])) as BrowserSessionRecord;
+    if (url !== undefined) await this.invoke(caller, 'navigate', { session_id: record.browserSessionId, url, allow_redirects: true });
+    return record;
+  }
+
+  /**
+   * Runs one method on a session for an operator, as the session's owner (an admin may act on any).
+   * @throws CoreError `not_found` for an unknown session or another owner's, or what the service answers.
+   */
+  async operate(ctx: CallContext, browserSessionId: string, method: BrowserMethod, request: BrowserMessage): Promise<BrowserMessage> {
+    this.#authorizer.authorize(ctx, 'browser.write');
+    const record = this.#authorizer.authorizeRecord(ctx, 'browser.write', { kind: 'browser_session', id: browserSessionId }, this.#sessions.get(browserSessionId));
+    const owner = { principal: record.principal, deviceId: record.deviceId, channel: record.channel };
+    return this.invoke({ owner, chatSessionId: null, runId: null, signal: ctx.signal }, method, { ...request, session_id: browserSessionId });
   }
 
   /** Closes a session on the service (a lost one is only marked closed). */
