@@ -17,6 +17,8 @@ import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
+import { createBrowserRuntime } from './infra/browser/browser-runtime.js';
+import { createArtifactStore } from './infra/store/artifact-store.js';
 import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { createSqliteStores } from './infra/store/sqlite-stores.js';
@@ -80,6 +82,11 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
     };
 
+    // The browser service starts in the background: the daemon is ready without it, and status shows its state.
+    const browser = createBrowserRuntime(config, componentLogger(logger, 'browser'));
+    cleanups.push({ name: 'browser service', run: () => browser.stop() });
+    browser.start();
+
     const core = createCore({
       stores: createSqliteStores(db, batcher),
       model: createModel(config),
@@ -94,6 +101,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       adminToken: adminToken.token,
       canvas: { keys: loadOrCreateCanvasKey(config.stateDir), limits: config.canvas, tokenTtlMs: config.canvas.tokenTtlMs },
       nodeRpc,
+      browser: { port: browser, artifacts: createArtifactStore(db) },
     });
     cleanups.push({ name: 'core', run: () => core.shutdown() });
     const recovered = await core.recover();

@@ -74,6 +74,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./commands/nodes.js')).registerNodesCommands,
   },
   {
+    commands: { browser: 'browser sessions of the daemon: list, open, navigate, screenshot, close' },
+    load: async () => (await import('./commands/browser.js')).registerBrowserCommands,
+  },
+  {
     commands: { node: 'run this machine as a node: pair it with a daemon, then serve its capabilities' },
     load: async () => (await import('./commands/node.js')).registerNodeCommands,
   },

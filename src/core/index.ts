@@ -16,6 +16,9 @@ import { type ConsoleSessionPolicy, ConsoleSessionService } from './auth/console
 import type { CredentialStore } from './auth/store.js';
 import { TokenService } from './auth/tokens.js';
 import { EventBus } from './events/event-bus.js';
+import type { ArtifactStore } from './browser/artifact-store.js';
+import type { BrowserPort } from './browser/browser-port.js';
+import { BrowserSessions } from './browser/browser-sessions.js';
 import { AuditLog } from './journal/audit-log.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
@@ -31,6 +34,7 @@ import { recordRunMetrics } from './run-metrics.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
+import { createBrowserTools } from './tools/builtin/browser-tools.js';
 import { createCanvasTools } from './tools/builtin/canvas.js';
 import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
@@ -51,6 +55,8 @@ export interface CoreDeps {
   canvas?: { keys?: CanvasKeyStore; limits?: Partial<CanvasLimits>; tokenTtlMs?: number };
   /** Devices, pairing and the node task queue; the daemon always passes it, some tests leave it out. */
   nodeRpc?: NodeRpcDeps;
+  /** The browser service and where its artifacts go; `palyra.browser.*` tools exist while it is enabled. */
+  browser?: { port: BrowserPort; artifacts: ArtifactStore };
   now?: () => number;
 }
 
@@ -86,6 +92,8 @@ export interface Core {
   pairing?: PairingService;
   /** Capability invocation and the node task queue. Absent without `nodeRpc`. */
   nodes?: NodeService;
+  /** Browser sessions, their action logs and artifacts. Absent without `browser`. */
+  browser?: BrowserSessions;
   /** Marks what a crashed predecessor left unfinished (runs, approvals); call before serving. */
   recover(): Promise<{ runs: number; approvals: number; nodeTasks: number }>;
   /** Stops accepting runs and ends the live ones. */
@@ -149,6 +157,12 @@ export function createCore(deps: CoreDeps): Core {
   for (const tool of createCanvasTools(canvases)) tools.register(tool);
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
   if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
+  const browser = deps.browser ? new BrowserSessions(deps.browser.port, deps.browser.artifacts, authorizer, now) : undefined;
+  // A disabled service still reports why through `browser.status()`; only its tools are left out.
+  if (browser?.status().enabled) {
+    for (const tool of createBrowserTools(browser)) tools.register(tool);
+    metrics.observeBrowser(() => browser.status());
+  }
   return {
     auth,
     authorizer,
@@ -165,6 +179,7 @@ export function createCore(deps: CoreDeps): Core {
     metrics,
     metricsHistory,
     ...nodeRpc,
+    ...(browser ? { browser } : {}),
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
       const runCount = await runs.recover();

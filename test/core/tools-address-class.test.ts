@@ -1,7 +1,7 @@
 // classifyAddress: the table of destinations palyra.http.fetch refuses by default.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AddressClass, classifyAddress } from '../../src/core/tools/builtin/address-class.js';
+import { type AddressClass, classifyAddress } from '../../src/core/net/address-class.js';
 
 describe('classifyAddress', () => {
   const rows: Array<[string, AddressClass]> = [

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createHttpFetchTool, type HttpFetchConfig } from '../../src/core/tools/builtin/http-fetch.js';
-import { sendPinned } from '../../src/core/tools/builtin/pinned-request.js';
+import { sendPinned } from '../../src/core/net/pinned-request.js';
 import type { ToolContext, ToolOutcome } from '../../src/core/tools/tool.js';
 
 interface FetchOutput {
@@ -78,7 +78,7 @@ after(() => {
 });
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null, signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', owner: { principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null }, signal };
 }
 
 const closed: HttpFetchConfig = { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1024 * 1024 };

@@ -22,7 +22,7 @@ const tempDir = fs.realpathSync(fs.mkdtempSync(`${os.tmpdir()}/palyra-`));
 after(() => fs.rmSync(tempDir, { recursive: true, force: true }));
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null, signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', owner: { principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null }, signal };
 }
 
 function runNode(script: string, extra: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolOutcome> {

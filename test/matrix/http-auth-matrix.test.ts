@@ -100,6 +100,24 @@ const ROWS: Row[] = [
   { operation: 'GET /canvas/v1/events/{id}', id: 'canvas', valid: 200 },
   // The bundle is empty: a valid token reaches the lookup, which finds no asset.
   { operation: 'GET /canvas/v1/bundle/{id}/{*}', id: 'canvas', valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions', valid: 200 },
+  // The matrix daemon runs without a browser service: opening a session is refused as failed_precondition.
+  { operation: 'POST /admin/v1/browser/sessions', valid: 412, body: {} },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/navigate', id: UNKNOWN_ID, valid: 404, body: { url: 'http://127.0.0.2/' } },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions', valid: 200 },
+  // The matrix daemon runs without a browser service: opening a session is refused as failed_precondition.
+  { operation: 'POST /console/v1/browser/sessions', valid: 412, body: {} },
+  { operation: 'POST /console/v1/browser/sessions/{id}/navigate', id: UNKNOWN_ID, valid: 404, body: { url: 'http://127.0.0.2/' } },
+  { operation: 'POST /console/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /console/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
   // Last: rotating the key ends the canvas token the rows above use.
   { operation: 'POST /admin/v1/canvas/token-key/rotate', valid: 200, body: {} },
 ];

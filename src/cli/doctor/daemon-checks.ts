@@ -37,7 +37,7 @@ export async function probeHttp(url: string): Promise<HttpProbe> {
     const finished = Date.now();
     let body: { service?: unknown; version?: unknown } = {};
     try {
-      body = JSON.parse(response.text) as typeof body;
+      body = JSON.parse(response.body.toString('utf8')) as typeof body;
     } catch {
       // Not JSON: reported below as "not palyrad".
     }

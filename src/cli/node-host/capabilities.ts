@@ -45,7 +45,7 @@ export function createCapabilities(config: NodeConfig, deviceId: string): Capabi
     if (issues.length > 0) return { success: false, output: null, error: `invalid input: ${issues.map((i) => `${i.path || '/'} ${i.message}`).join('; ')}` };
     const tool = tools.get(toolName);
     if (!tool) return { success: false, output: null, error: `${toolName} is not available` };
-    const outcome = await tool.execute(input as Record<string, unknown>, { runId: newId(), sessionId: newId(), principal: `node:${deviceId}`, deviceId, channel: null, signal });
+    const outcome = await tool.execute(input as Record<string, unknown>, { runId: newId(), sessionId: newId(), owner: { principal: `node:${deviceId}`, deviceId, channel: null }, signal });
     return { success: outcome.success, output: outcome.output ?? null, error: outcome.error ?? '' };
   };
   const handlers: Record<string, (input: unknown, signal: AbortSignal) => Promise<CapabilityOutcome>> = {

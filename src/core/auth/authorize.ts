@@ -24,6 +24,8 @@ export const ACTION_SCOPES = {
   'canvas.read': 'canvas:read',
   'canvas.write': 'canvas:write',
   'canvas.rotate_key': 'canvas:admin',
+  'browser.read': 'browser:read',
+  'browser.write': 'browser:write',
 } as const;
 
 export type Action = keyof typeof ACTION_SCOPES;
@@ -38,7 +40,7 @@ export interface Owner {
 
 /** What an owned id names, for the not_found message: `run not found: <id>`. */
 export interface RecordRef {
-  kind: 'run' | 'session' | 'approval' | 'canvas';
+  kind: 'run' | 'session' | 'approval' | 'canvas' | 'browser_session' | 'artifact';
   id: string;
 }
 

@@ -113,6 +113,19 @@ export const PalyraConfigSchema = Type.Object(
       maxUpdatesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 }),
     }),
     journal: section({ maxPayloadBytes: positiveInt(262_144) }),
+    browser: section({
+      /** Unset: on when a Chromium is found (chromium_path or PATH), off otherwise; `palyra status` says which and why. */
+      enabled: Type.Optional(Type.Boolean()),
+      /** Embedded: where the child binds (default 127.0.0.1:0, an ephemeral port). Not embedded: the palyra-browserd to call. */
+      endpoint: Type.Optional(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'host:port ([IPv6]:port)' })),
+      /** The browserd service token; embedded and unset: generated once into <state>/browserd-token (mode 0600). */
+      token: Type.Optional(Type.String({ minLength: 32 })),
+      /** Start and supervise palyra-browserd as a child process (restarted with backoff when it dies). */
+      embedded: Type.Boolean({ default: true }),
+      chromiumPath: path(),
+      /** Hosts (names or IP literals) the browser may reach even when they resolve to private addresses. */
+      allowPrivateHosts: stringList(),
+    }),
     log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }), format: Type.Enum([...LOG_FORMATS], { default: 'auto' }) }),
   },
   { additionalProperties: false },

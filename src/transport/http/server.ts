@@ -30,6 +30,7 @@ import { apiTokenRoutes } from './routes/api-tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { canvasFrameRoutes } from './routes/canvas/frame.js';
 import { canvasStateRoutes } from './routes/canvas/state.js';
+import { browserRoutes } from './routes/browser.js';
 import { consoleAuthRoutes } from './routes/console/auth.js';
 import { consoleCanvasRoutes } from './routes/console/canvases.js';
 import { consoleChatRoutes } from './routes/console/chat.js';
@@ -153,6 +154,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
       await admin.register(adminCanvasKeyRoutes, core);
+      await admin.register(browserRoutes, core);
       admin.get('/openapi.json', async () => app.swagger());
     },
     { prefix: '/admin/v1' },
@@ -167,6 +169,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await console.register(consoleRunRoutes, deps);
       await console.register(approvalRoutes, core);
       await console.register(nodeRoutes, core);
+      await console.register(browserRoutes, core);
       await console.register(apiTokenRoutes, core);
       await console.register(consoleDiagnosticsRoutes, deps);
       await console.register(consoleLiveRoutes, deps);

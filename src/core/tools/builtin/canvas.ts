@@ -31,7 +31,7 @@ const IdInput = Type.Object({ canvas_id: CanvasId }, { additionalProperties: fal
 
 /** The run owner, allowed canvas reads and writes only. */
 function ownerContext(toolCtx: ToolContext): CallContext {
-  return createContext({ principal: toolCtx.principal, deviceId: toolCtx.deviceId, channel: toolCtx.channel, scopes: ['canvas:read', 'canvas:write'], credential: 'internal', signal: toolCtx.signal });
+  return createContext({ ...toolCtx.owner, scopes: ['canvas:read', 'canvas:write'], credential: 'internal', signal: toolCtx.signal });
 }
 
 function summary(canvas: CanvasRecord) {

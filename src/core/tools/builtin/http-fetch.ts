@@ -2,8 +2,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import Type, { type Static } from 'typebox';
 import type { Tool, ToolOutcome } from '../tool.js';
-import { type NetworkAccess, vetHost } from './network-guard.js';
-import { type PinnedResponse, sendPinned } from './pinned-request.js';
+import { type NetworkAccess, vetHost } from '../../net/network-guard.js';
+import { type PinnedResponse, sendPinned } from '../../net/pinned-request.js';
 
 export interface HttpFetchConfig extends NetworkAccess {
   /** Largest response body kept (and the ceiling of the `max_bytes` input). */

@@ -20,6 +20,8 @@ export const SCOPES = [
   'canvas:read',
   'canvas:write',
   'canvas:admin',
+  'browser:read',
+  'browser:write',
 ] as const satisfies readonly Scope[];
 
 // A scope the daemon adds (other than the `*` wildcard) and this list lacks fails the build here.

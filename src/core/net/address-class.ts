@@ -1,4 +1,4 @@
-// Classifies IP addresses so palyra.http.fetch can refuse to reach the daemon's own networks.
+// Classifies IP addresses so palyra.http.fetch and the browser service refuse to reach internal networks.
 import { BlockList, isIP } from 'node:net';
 
 /**

@@ -1,4 +1,4 @@
-// Resolves a request's host and decides whether palyra.http.fetch may connect to it.
+// Resolves a host and decides whether palyra.http.fetch or the browser service may connect to it.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { classifyAddress, PRIVATE_NETWORK_CLASSES } from './address-class.js';

@@ -23,6 +23,15 @@ export interface PinnedResponse {
   truncated: boolean;
 }
 
+/** A `lookup` for net/http that answers every query with `target`, so the socket connects where the guard checked. */
+export function pinnedLookup(target: VettedAddress): LookupFunction {
+  return (_hostname, options, callback) => {
+    // With autoSelectFamily (node 20's default) net asks for every address.
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+}
+
 /**
  * Sends the request over a fresh connection (no pooled socket from another host's answer) to
  * `target`. The URL's host name still goes into `Host` and TLS SNI, and the certificate is checked
@@ -31,11 +40,7 @@ export interface PinnedResponse {
 export function sendPinned(request: PinnedRequest): Promise<PinnedResponse> {
   const { url, target } = request;
   const client = url.protocol === 'https:' ? https : http;
-  const pinnedLookup: LookupFunction = (_hostname, options, callback) => {
-    // With autoSelectFamily (node 20's default) net asks for every address.
-    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
-  };
+  const lookup = pinnedLookup(target);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (finish: () => void): void => {
@@ -56,7 +61,7 @@ export function sendPinned(request: PinnedRequest): Promise<PinnedResponse> {
         method: request.method,
         headers,
         agent: false,
-        lookup: pinnedLookup,
+        lookup,
       });
     } catch (error) {
       reject(error);

@@ -1,0 +1,88 @@
+// Navigate and OpenTab's navigation: scheme check, redirect limit, and failures explained by the egress proxy.
+import type { Page } from 'playwright-core';
+import { errors as playwrightErrors } from 'playwright-core';
+import { CoreError } from '../../core/errors.js';
+import type { BrowserSession } from './session.js';
+import { parseNavigationUrl } from './url-policy.js';
+
+export interface NavigateInput {
+  url: string;
+  /** 0 = the session's navigation timeout; never more than it. */
+  timeoutMs: number;
+  allowRedirects: boolean;
+  /** 0 means 3. */
+  maxRedirects: number;
+  allowPrivateTargets: boolean;
+}
+
+export interface NavigateResult {
+  finalUrl: string;
+  statusCode: number;
+  title: string;
+  bodyBytes: number;
+  latencyMs: number;
+  redirects: number;
+}
+
+export const DEFAULT_MAX_REDIRECTS = 3;
+
+/** Checks what can be checked before the browser is involved. @throws `invalid_argument`, `permission_denied`. */
+export function checkNavigation(session: BrowserSession, input: NavigateInput): URL {
+  const url = parseNavigationUrl(input.url);
+  if (input.allowPrivateTargets && !session.settings.allowPrivateTargets) {
+    throw new CoreError('permission_denied', 'allow_private_targets needs a session created with allow_private_targets');
+  }
+  session.checkActionDomain(url.href);
+  return url;
+}
+
+/**
+ * Loads `url` in `page` and waits for its load event. A request the egress proxy refused (the document
+ * or a redirect hop) is `permission_denied` with the guard's reason, or `resource_exhausted` for a
+ * response over max_response_bytes; a timeout is `deadline_exceeded`; a network error `unavailable`.
+ * More redirects than allowed leave the tab on about:blank and fail with `failed_precondition`.
+ */
+export async function navigatePage(session: BrowserSession, page: Page, url: URL, input: NavigateInput): Promise<NavigateResult> {
+  const budgetMs = session.settings.budget.navigationTimeoutMs;
+  const timeoutMs = input.timeoutMs > 0 ? Math.min(input.timeoutMs, budgetMs) : budgetMs;
+  const startedWallMs = Date.now();
+  const startedMs = performance.now();
+  let response;
+  try {
+    response = await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
+  } catch (error) {
+    throw navigationError(session, error, url, timeoutMs, startedWallMs);
+  }
+  const latencyMs = Math.round(performance.now() - startedMs);
+  let redirects = 0;
+  for (let request = response?.request().redirectedFrom(); request; request = request.redirectedFrom()) redirects += 1;
+  const allowed = input.allowRedirects ? input.maxRedirects || DEFAULT_MAX_REDIRECTS : 0;
+  if (redirects > allowed) {
+    await page.goto('about:blank').catch(() => undefined);
+    throw new CoreError('failed_precondition', `navigation to ${url.origin} was redirected ${redirects} times; ${input.allowRedirects ? `max_redirects is ${allowed}` : 'allow_redirects is off'}`);
+  }
+  const body = response ? await response.body().catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
+  return {
+    finalUrl: page.url(),
+    statusCode: response?.status() ?? 0,
+    title: await page.title(),
+    bodyBytes: body.length,
+    latencyMs,
+    redirects,
+  };
+}
+
+function navigationError(session: BrowserSession, error: unknown, url: URL, timeoutMs: number, startedWallMs: number): CoreError {
+  const refusal = session.refusalSince(startedWallMs);
+  if (refusal) {
+    const code = refusal.kind === 'response_too_large' ? 'resource_exhausted' : 'permission_denied';
+    return new CoreError(code, `navigation to ${url.origin} refused: ${refusal.reason}`, { cause: error });
+  }
+  if (error instanceof playwrightErrors.TimeoutError) {
+    return new CoreError('deadline_exceeded', `navigation to ${url.origin} did not finish within ${timeoutMs} ms`, { cause: error });
+  }
+  const netError = error instanceof Error ? /net::ERR_[A-Z_]+/.exec(error.message)?.[0] : undefined;
+  if (netError) return new CoreError('unavailable', `navigation to ${url.origin} failed: ${netError}`, { cause: error });
+  const line = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  return new CoreError('failed_precondition', `navigation to ${url.origin} failed: ${line.slice(0, 300)}`, { cause: error });
+}

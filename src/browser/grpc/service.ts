@@ -1,0 +1,293 @@
+// palyra.browser.v1.BrowserService over the browser engine: every method authenticated, session-scoped ones owner-checked.
+import type { Page } from 'playwright-core';
+import type { BrowserServiceServer } from '../../gen/palyra/browser/v1/browser.js';
+import { CoreError } from '../../core/errors.js';
+import { checkVersion, optionalId, PROTOCOL_MAJOR, requiredId, toCanonicalId } from '../../transport/grpc/convert/ids.js';
+import { exportPdf, parseImageFormat, screenshotPage } from '../engine/capture.js';
+import type { BrowserEngine } from '../engine/engine.js';
+import { listLimit } from '../engine/limits.js';
+import { checkNavigation, navigatePage } from '../engine/navigation.js';
+import { observePage } from '../engine/observe.js';
+import { clickElement, pressKey, required, scrollBy, selectOptions, typeInto, waitForTarget } from '../engine/page-actions.js';
+import type { ActionRecord, BrowserSession } from '../engine/session.js';
+import { capUtf8 } from '../engine/text-caps.js';
+import { actionLogToProto, budgetFromProto, budgetToProto, summaryToProto, tabToProto } from './convert.js';
+import { type BrowserHandlerDeps, browserUnary } from './handler.js';
+
+const v = PROTOCOL_MAJOR;
+const DEFAULT_MAX_TITLE_BYTES = 4096;
+
+export interface BrowserServiceDeps extends BrowserHandlerDeps {
+  engine: BrowserEngine;
+}
+
+function timeoutWithin(requestedMs: number, budgetMs: number): number {
+  return requestedMs > 0 ? Math.min(requestedMs, budgetMs) : budgetMs;
+}
+
+/** Runs a counted action and returns its result with the action log entry. */
+async function logged<T>(session: BrowserSession, action: string, selector: string, timeoutMs: number, run: (page: Page) => Promise<T>): Promise<{ result: T; log: ActionRecord }> {
+  const startedAtMs = Date.now();
+  const what = selector === '' ? action : `${action} on ${JSON.stringify(selector.slice(0, 200))}`;
+  const result = await session.act(action, what, timeoutMs, run);
+  const attempts = typeof result === 'number' ? result : 1;
+  return { result, log: { action, selector, startedAtMs, completedAtMs: Date.now(), attempts, pageUrl: session.activeTabUrl } };
+}
+
+export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
+  const { engine } = deps;
+  const unary = <Req, Res>(impl: (request: Req, principal: string) => Promise<Res> | Res) => browserUnary(deps, impl);
+  const sessionOf = (principal: string, request: { v: number; sessionId?: { ulid: string } | undefined }): BrowserSession => {
+    checkVersion(request.v);
+    return engine.session(principal, requiredId(request.sessionId, 'session_id'));
+  };
+
+  return {
+    health: unary((request) => {
+      checkVersion(request.v);
+      return { v, status: 'ok', uptimeSeconds: Math.floor((Date.now() - engine.startedAtMs) / 1000), activeSessions: engine.sessionCount };
+    }),
+
+    createSession: unary(async (request, principal) => {
+      checkVersion(request.v);
+      if (request.principal !== '' && request.principal !== principal) {
+        throw new CoreError('permission_denied', 'principal in the request differs from x-palyra-principal');
+      }
+      const session = await engine.createSession({
+        principal,
+        channel: request.channel,
+        budget: budgetFromProto(request.budget, request.idleTtlMs),
+        allowPrivateTargets: request.allowPrivateTargets,
+        allowDownloads: request.allowDownloads,
+        actionAllowedDomains: request.actionAllowedDomains,
+      });
+      return {
+        v,
+        sessionId: { ulid: session.id },
+        createdAtUnixMs: session.createdAtMs,
+        effectiveBudget: budgetToProto(session.settings.budget),
+        downloadsEnabled: session.settings.downloadsEnabled,
+        idleTtlMs: session.settings.budget.idleTtlMs,
+      };
+    }),
+
+    closeSession: unary(async (request, principal) => {
+      checkVersion(request.v);
+      await engine.closeSession(principal, requiredId(request.sessionId, 'session_id'));
+      return { v, closed: true, reason: 'closed' };
+    }),
+
+    listSessions: unary((request, principal) => {
+      checkVersion(request.v);
+      const page = engine.listSessions(principal, listLimit(request.limit));
+      return { v, sessions: page.sessions.map(summaryToProto), truncated: page.truncated };
+    }),
+
+    getSession: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const tabs = await session.listTabs();
+      return { v, summary: summaryToProto(session), effectiveBudget: budgetToProto(session.settings.budget), tabs: tabs.map(tabToProto), activeTabId: toCanonicalId(session.activeTab) };
+    }),
+
+    navigate: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const input = { url: request.url, timeoutMs: request.timeoutMs, allowRedirects: request.allowRedirects, maxRedirects: request.maxRedirects, allowPrivateTargets: request.allowPrivateTargets };
+      const url = checkNavigation(session, input);
+      const result = await session.act('navigate', `navigation to ${url.origin}`, session.settings.budget.navigationTimeoutMs, (page) => navigatePage(session, page, url, input));
+      return { v, finalUrl: result.finalUrl, statusCode: result.statusCode, title: result.title, bodyBytes: result.bodyBytes, latencyMs: result.latencyMs };
+    }),
+
+    click: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const selector = required(request.selector, 'selector');
+      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const { log } = await logged(session, 'click', selector, timeoutMs, (page) => clickElement(page, selector, timeoutMs, request.maxRetries));
+      return { v, actionLog: actionLogToProto(log) };
+    }),
+
+    type: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const selector = required(request.selector, 'selector');
+      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const { log } = await logged(session, 'type', selector, timeoutMs, (page) => typeInto(page, selector, request.text, request.clearExisting, timeoutMs));
+      return { v, typedBytes: Buffer.byteLength(request.text), actionLog: actionLogToProto(log) };
+    }),
+
+    press: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const key = required(request.key, 'key');
+      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const { log } = await logged(session, 'press', '', timeoutMs, (page) => pressKey(page, key));
+      return { v, key, actionLog: actionLogToProto(log) };
+    }),
+
+    select: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const selector = required(request.selector, 'selector');
+      if (request.values.length === 0) throw new CoreError('invalid_argument', 'values is required');
+      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const { result, log } = await logged(session, 'select', selector, timeoutMs, (page) => selectOptions(page, selector, request.values, timeoutMs));
+      return { v, selectedValues: result, actionLog: actionLogToProto(log) };
+    }),
+
+    scroll: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const { result, log } = await logged(session, 'scroll', '', session.settings.budget.actionTimeoutMs, (page) => scrollBy(page, request.deltaX, request.deltaY));
+      return { v, scrollX: result.scrollX, scrollY: result.scrollY, actionLog: actionLogToProto(log) };
+    }),
+
+    waitFor: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const { result, log } = await logged(session, 'wait_for', request.selector, timeoutMs, (page) => waitForTarget(page, request.selector, request.text, timeoutMs));
+      return { v, waitedMs: result.waitedMs, matchedSelector: result.matchedSelector, matchedText: result.matchedText, actionLog: actionLogToProto(log) };
+    }),
+
+    getTitle: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const title = await session.act('get_title', 'get_title', session.settings.budget.actionTimeoutMs, (page) => page.title());
+      return { v, title: capUtf8(title, request.maxTitleBytes > 0 ? request.maxTitleBytes : DEFAULT_MAX_TITLE_BYTES).text };
+    }),
+
+    screenshot: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const format = parseImageFormat(request.format);
+      const { budget } = session.settings;
+      const maxBytes = timeoutWithin(request.maxBytes, budget.maxScreenshotBytes);
+      const shot = await session.act('screenshot', 'screenshot', budget.actionTimeoutMs, (page) => screenshotPage(page, format, maxBytes, budget.actionTimeoutMs));
+      return { v, imageBytes: shot.bytes, mimeType: shot.mimeType };
+    }),
+
+    observe: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const { budget } = session.settings;
+      const seen = await session.act('observe', 'observe', budget.actionTimeoutMs, (page) => observePage(page, request, budget.actionTimeoutMs, budget.maxResponseBytes));
+      return {
+        v,
+        pageUrl: seen.pageUrl,
+        domSnapshot: seen.domSnapshot?.text ?? '',
+        domTruncated: seen.domSnapshot?.truncated ?? false,
+        accessibilityTree: seen.accessibilityTree?.text ?? '',
+        accessibilityTreeTruncated: seen.accessibilityTree?.truncated ?? false,
+        visibleText: seen.visibleText?.text ?? '',
+        visibleTextTruncated: seen.visibleText?.truncated ?? false,
+      };
+    }),
+
+    listTabs: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const tabs = await session.listTabs();
+      return { v, tabs: tabs.map(tabToProto), activeTabId: toCanonicalId(session.activeTab) };
+    }),
+
+    openTab: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const input = { url: request.url, timeoutMs: request.timeoutMs, allowRedirects: request.allowRedirects, maxRedirects: request.maxRedirects, allowPrivateTargets: request.allowPrivateTargets };
+      const url = request.url === '' ? undefined : checkNavigation(session, input);
+      const { tabId, statusCode } = await session.act('open_tab', 'open_tab', session.settings.budget.navigationTimeoutMs, async () => {
+        const opened = await session.openTab(request.activate);
+        const result = url ? await navigatePage(session, session.page(opened), url, input) : undefined;
+        return { tabId: opened, statusCode: result?.statusCode ?? 0 };
+      });
+      return { v, tab: tabToProto(await session.describeTab(tabId)), navigated: url !== undefined, statusCode };
+    }),
+
+    switchTab: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const tabId = requiredId(request.tabId, 'tab_id');
+      session.switchTab(tabId);
+      await session.page(tabId).bringToFront();
+      return { v, activeTab: tabToProto(await session.describeTab(tabId)) };
+    }),
+
+    closeTab: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const tabId = optionalId(request.tabId, 'tab_id') ?? session.activeTab;
+      if (!tabId) throw new CoreError('failed_precondition', 'the session has no open tab');
+      await session.serialised(() => session.closeTab(tabId));
+      const active = session.activeTab;
+      return { v, closedTabId: { ulid: tabId }, activeTab: active ? tabToProto(await session.describeTab(active)) : undefined, tabsRemaining: session.tabCount };
+    }),
+
+    consoleLog: unary((request, principal) => {
+      const session = sessionOf(principal, request);
+      const minimum = request.minimumSeverity || 1;
+      const page = session.logs.console.latest(listLimit(request.limit), (entry) => entry.severity >= minimum);
+      return {
+        v,
+        truncated: page.truncated,
+        entries: page.entries.map((entry) => ({
+          severity: entry.severity,
+          kind: entry.kind,
+          message: entry.message,
+          sourceUrl: entry.sourceUrl,
+          line: entry.line,
+          capturedAtUnixMs: entry.capturedAtMs,
+          tabId: { ulid: entry.tabId },
+          messageTruncated: entry.messageTruncated,
+        })),
+      };
+    }),
+
+    networkLog: unary((request, principal) => {
+      const session = sessionOf(principal, request);
+      const page = session.logs.network.latest(listLimit(request.limit));
+      return {
+        v,
+        truncated: page.truncated,
+        entries: page.entries.map((entry) => ({
+          requestUrl: entry.requestUrl,
+          method: entry.method,
+          resourceType: entry.resourceType,
+          statusCode: entry.statusCode,
+          latencyMs: entry.latencyMs,
+          capturedAtUnixMs: entry.capturedAtMs,
+          blocked: entry.blocked,
+          blockedReason: entry.blockedReason,
+          responseBytes: entry.responseBytes,
+          headers: request.includeHeaders ? entry.headers.map(([name, value]) => ({ name, value })) : [],
+        })),
+      };
+    }),
+
+    exportPdf: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const { budget } = session.settings;
+      const maxBytes = timeoutWithin(request.maxBytes, budget.maxResponseBytes);
+      const pdf = await session.act('export_pdf', 'export_pdf', budget.navigationTimeoutMs, (page) => exportPdf(page, maxBytes));
+      return { v, pdfBytes: pdf.bytes, mimeType: pdf.mimeType, sizeBytes: pdf.bytes.length, sha256: pdf.sha256 };
+    }),
+
+    resetState: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      return session.act('reset_state', 'reset_state', session.settings.budget.navigationTimeoutMs, async () => {
+        const storageOriginsCleared = request.clearStorage ? await session.clearStorage() : 0;
+        const cookiesCleared = request.clearCookies ? await session.clearCookies() : 0;
+        const tabsClosed = request.resetTabs ? await session.resetTabs() : 0;
+        if (request.resetPermissions) await session.resetPermissions();
+        return { v, cookiesCleared, storageOriginsCleared, tabsClosed, permissionsReset: request.resetPermissions };
+      });
+    }),
+
+    listDownloadArtifacts: unary(async (request, principal) => {
+      const session = sessionOf(principal, request);
+      const artifacts = await session.downloads.list(session.settings.budget.actionTimeoutMs);
+      const limit = listLimit(request.limit);
+      return {
+        v,
+        truncated: artifacts.length > limit,
+        artifacts: artifacts.slice(-limit).map((artifact) => ({
+          artifactId: { ulid: artifact.artifactId },
+          fileName: artifact.fileName,
+          sourceUrl: artifact.sourceUrl,
+          sizeBytes: artifact.sizeBytes,
+          sha256: artifact.sha256,
+          quarantined: true,
+          quarantineReason: artifact.quarantineReason,
+          createdAtUnixMs: artifact.createdAtMs,
+          quarantinePath: artifact.quarantinePath,
+        })),
+      };
+    }),
+  };
+}
