@@ -65,16 +65,6 @@ export const PalyraConfigSchema = Type.Object(
         Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$', description: 'host or host:port ([IPv6]:port)' }),
       ),
     }),
-    nodeRpc: section({
-      /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
-      heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
-      /** The daemon's QUIC keep-alive PING; heartbeats already count as traffic, so this is only a safety net. */
-      keepAliveMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
-      /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
-      idleTimeoutMs: Type.Integer({ minimum: 2_000, maximum: 600_000, default: 30_000 }),
-      /** Open QUIC connections at most; beyond it new connections are closed at once (a paired device's replacement is always let in). */
-      maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024 }),
-    }),
     tls: section({
       certPath: path(),
       keyPath: path(),
@@ -113,6 +103,16 @@ export const PalyraConfigSchema = Type.Object(
     }),
     journal: section({ maxPayloadBytes: positiveInt(262_144) }),
     log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }) }),
+    nodeRpc: section({
+      /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
+      heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
+      /** The daemon's QUIC keep-alive PING; heartbeats already count as traffic, so this is only a safety net. */
+      keepAliveMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
+      /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
+      idleTimeoutMs: Type.Integer({ minimum: 2_000, maximum: 600_000, default: 30_000 }),
+      /** Open QUIC connections at most; beyond it new connections are closed at once (a paired device's replacement is always let in). */
+      maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024 }),
+    }),
   },
   { additionalProperties: false },
 );
