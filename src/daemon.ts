@@ -80,6 +80,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ca,
       stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
+      devices: { heartbeatIntervalMs: config.nodeRpc.heartbeatIntervalMs },
     };
 
     // The browser service starts in the background: the daemon is ready without it, and status shows its state.
@@ -150,7 +151,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       });
       cleanups.push({ name: 'server certificates', run: () => certificates.close() });
       const nodeRpcServer = await bindListener(LISTENERS.quic, config.quic.host, config.quic.port, () =>
-        startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger }),
+        startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger, ...config.nodeRpc }),
       );
       // Closed before the core shuts down, like the other listeners.
       cleanups.push({ name: 'node rpc', run: () => nodeRpcServer.close() });

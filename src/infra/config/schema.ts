@@ -127,6 +127,16 @@ export const PalyraConfigSchema = Type.Object(
       allowPrivateHosts: stringList(),
     }),
     log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }), format: Type.Enum([...LOG_FORMATS], { default: 'auto' }) }),
+    nodeRpc: section({
+      /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
+      heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
+      /** The daemon's QUIC keep-alive PING; heartbeats already count as traffic, so this is only a safety net. */
+      keepAliveMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
+      /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
+      idleTimeoutMs: Type.Integer({ minimum: 2_000, maximum: 600_000, default: 30_000 }),
+      /** Open QUIC connections at most; beyond it new connections are closed at once (a paired device's replacement is always let in). */
+      maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024 }),
+    }),
   },
   { additionalProperties: false },
 );
