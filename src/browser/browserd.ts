@@ -62,7 +62,11 @@ export async function startBrowserd(options: BrowserdOptions): Promise<RunningBr
   const engine = await BrowserEngine.launch({
     chromiumPath: options.chromiumPath,
     limits: options.limits,
-    access: { allowPrivateNetworks: false, allowedHosts: options.allowedHosts },
+    access: {
+      allowPrivateNetworks: false,
+      allowedHosts: options.allowedHosts,
+      settingNames: { allowedHosts: '--allow-private-hosts (the daemon\'s browser.allow_private_hosts)', allowPrivateNetworks: 'a session\'s allow_private_targets (--allow-session-private-targets)' },
+    },
     allowSessionPrivateTargets: options.allowSessionPrivateTargets,
     downloadsDir: options.downloadsDir,
     logger: logger.child({ component: 'engine' }),

@@ -10,9 +10,16 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** `hint`: what to do next, printed under the message (a command adds it when it knows better than the code's default). */
+    readonly details: { hint?: string } = {},
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** The same failure with `hint` as what to do next. */
+  withHint(hint: string): ApiError {
+    return new ApiError(this.code, this.message, this.status, { hint });
   }
 }
 

@@ -1,4 +1,4 @@
-// `palyra status`, `palyra runs get|tape|cancel` and `palyra journal verify --remote` against a real daemon.
+// `palyra status`, `palyra runs get|tape|cancel`, `palyra journal verify --remote` and `palyra browser` with the service off, against a real daemon.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -53,6 +53,20 @@ describe('palyra over the admin HTTP API', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^palyrad \S+ \(pid \d+/);
     assert.match(result.stdout, /^journal\s+\d+ events/m);
+  });
+
+  test('status (human), browser disabled → the browser line says off and why', async () => {
+    const result = await palyra([...remote(), 'status']);
+    assert.match(result.stdout, /^browser {4}off: browser\.enabled = false$/m);
+  });
+
+  test('browser open with the browser service off → exit 1, the reason, a hint to turn it on', async () => {
+    const result = await palyra([...remote(), 'browser', 'open']);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "palyra: the browser service is off: browser.enabled = false\nhint: turn it on with [browser] enabled = true in palyra.toml (Chromium needed) and restart palyrad\n",
+    );
   });
 
   test('status with a wrong token → exit 4 and a hint', async () => {

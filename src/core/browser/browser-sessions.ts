@@ -30,6 +30,13 @@ export interface BrowserSessionRecord extends Owner {
   generation: number;
 }
 
+/** Where a navigation ended. */
+export interface BrowserNavigation {
+  finalUrl: string;
+  statusCode: number;
+  title: string;
+}
+
 /** Who acts, and in which chat session and run (tools); operators act with none. */
 export interface BrowserCaller {
   owner: Owner;
@@ -38,6 +45,8 @@ export interface BrowserCaller {
   signal: AbortSignal;
 }
 
+/** The largest screenshot the daemon accepts from the service, for agents and operators alike. */
+export const SCREENSHOT_CAP_BYTES = 2 * 1024 * 1024;
 const MAX_ACTIONS_KEPT = 200;
 const MAX_SESSIONS_KEPT = 1_000;
 const CALL_TIMEOUT_MS = 30_000;
@@ -120,23 +129,54 @@ export class BrowserSessions {
     return this.#refreshed(record, this.#port.status().generation);
   }
 
-  /** Opens a session for an operator (owned by the caller), loading `url` when given. No approval: the operator is the human. */
+  /**
+   * Opens a session for an operator (owned by the caller), loading `url` when given. No approval: the
+   * operator is the human. A failed first navigation closes the session again before the error goes back.
+   * @throws CoreError `failed_precondition` while the service is disabled, `unavailable` while it is down,
+   *   or the service's refusal of `url`.
+   */
   async open(ctx: CallContext, url?: string): Promise<BrowserSessionRecord> {
     this.#authorizer.authorize(ctx, 'browser.write');
     const caller: BrowserCaller = { owner: ownerOf(ctx), chatSessionId: null, runId: null, signal: ctx.signal };
     const created = await this.#create(caller, {});
     const record = this.#sessions.get(String(created['session_id'])) as BrowserSessionRecord;
-    if (url !== undefined) await this.invoke(caller, 'navigate', { session_id: record.browserSessionId, url, allow_redirects: true });
+    if (url === undefined) return record;
+    try {
+      await this.invoke(caller, 'navigate', { session_id: record.browserSessionId, url, allow_redirects: true });
+    } catch (error) {
+      await this.close(ctx, record.browserSessionId).catch(() => undefined);
+      throw error;
+    }
     return record;
   }
 
   /**
-   * Runs one method on a session for an operator, as the session's owner (an admin may act on any).
-   * @throws CoreError `not_found` for an unknown session or another owner's, or what the service answers.
+   * Loads `url` in an operator's session (redirects followed, each hop checked by the service).
+   * @throws CoreError as `#operate`, or the service's refusal of `url`.
    */
-  async operate(ctx: CallContext, browserSessionId: string, method: BrowserMethod, request: BrowserMessage): Promise<BrowserMessage> {
+  async navigate(ctx: CallContext, browserSessionId: string, url: string): Promise<BrowserNavigation> {
+    const response = await this.#operate(ctx, browserSessionId, 'navigate', { url, allow_redirects: true });
+    return { finalUrl: String(response['final_url'] ?? ''), statusCode: Number(response['status_code'] ?? 0), title: String(response['title'] ?? '') };
+  }
+
+  /** Takes a PNG screenshot of an operator's session, stored as an artifact. @throws CoreError as `#operate`. */
+  async screenshot(ctx: CallContext, browserSessionId: string): Promise<{ artifactId: string; sizeBytes: number }> {
+    const response = await this.#operate(ctx, browserSessionId, 'screenshot', { max_bytes: SCREENSHOT_CAP_BYTES });
+    if (typeof response['artifact_id'] !== 'string') throw new CoreError('internal', 'browser service returned an empty screenshot');
+    return { artifactId: response['artifact_id'], sizeBytes: Number(response['size_bytes']) };
+  }
+
+  /**
+   * Runs one method on a session for an operator, as the session's owner (an admin may act on any).
+   * @throws CoreError `not_found` for an unknown session or another owner's, `failed_precondition` for a
+   *   closed or lost one, or what the service answers.
+   */
+  async #operate(ctx: CallContext, browserSessionId: string, method: BrowserMethod, request: BrowserMessage): Promise<BrowserMessage> {
     this.#authorizer.authorize(ctx, 'browser.write');
     const record = this.#authorizer.authorizeRecord(ctx, 'browser.write', { kind: 'browser_session', id: browserSessionId }, this.#sessions.get(browserSessionId));
+    if (this.#refreshed(record, this.#port.status().generation).state !== 'open') {
+      throw new CoreError('failed_precondition', `browser session ${browserSessionId} is ${record.state}: open a new one`);
+    }
     const owner = { principal: record.principal, deviceId: record.deviceId, channel: record.channel };
     return this.invoke({ owner, chatSessionId: null, runId: null, signal: ctx.signal }, method, { ...request, session_id: browserSessionId });
   }

@@ -3,6 +3,9 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { CoreError, type ErrorCode } from '../../core/errors.js';
 
 // Statuses browserd answers on purpose keep their meaning; transport-level ones say the service is unreachable.
+// The trailer every status browserd sends carries (transport/grpc/errors.ts sets it; infra does not import transports).
+const ERROR_CODE_TRAILER = 'palyra-error-code';
+
 const CORE_CODE: Partial<Record<Status, ErrorCode>> = {
   [Status.INVALID_ARGUMENT]: 'invalid_argument',
   [Status.NOT_FOUND]: 'not_found',
@@ -19,13 +22,15 @@ const CORE_CODE: Partial<Record<Status, ErrorCode>> = {
 /**
  * A failed browserd call as a CoreError. UNAUTHENTICATED means the daemon's own service token is
  * wrong (a configuration problem, not the caller's), so it becomes `failed_precondition`; UNAVAILABLE
- * and an unknown status name the service state so the caller sees why.
+ * the service did not send itself (no trailer) names the service state; an unknown status is `internal`.
  */
 export function browserdError(error: ServiceError, serviceState: string): CoreError {
   if (error.code === Status.UNAUTHENTICATED) {
     return new CoreError('failed_precondition', 'the browser service refused the daemon\'s service token ([browser] token)', { cause: error });
   }
-  if (error.code === Status.UNAVAILABLE) {
+  // browserd answers page failures (connection refused, DNS) as UNAVAILABLE too; its trailer tells them from an unreachable service.
+  const answered = error.metadata?.get(ERROR_CODE_TRAILER)[0] !== undefined;
+  if (error.code === Status.UNAVAILABLE && !answered) {
     return new CoreError('unavailable', `browser service unavailable (${serviceState})`, { cause: error });
   }
   const code = CORE_CODE[error.code];

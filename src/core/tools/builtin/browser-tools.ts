@@ -1,7 +1,7 @@
 // palyra.browser.*: the agent's headless browser, one tool per BrowserService method, with per-site approvals.
 import Type, { type TSchema } from 'typebox';
 import type { BrowserMethod } from '../../browser/browser-port.js';
-import { type BrowserSessions, siteOf } from '../../browser/browser-sessions.js';
+import { type BrowserSessions, SCREENSHOT_CAP_BYTES, siteOf } from '../../browser/browser-sessions.js';
 import { SYSTEM_DEVICE_ID } from '../../context.js';
 import { isCoreError } from '../../errors.js';
 import type { Tool, ToolContext } from '../tool.js';
@@ -29,7 +29,6 @@ const timeoutMs = Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, de
 const url = Type.String({ minLength: 1, maxLength: 8_192, description: 'An http:// or https:// URL.' });
 const limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Most recent entries to return (default 50).' }));
 const TEXT_CAP_BYTES = 16_384;
-const SCREENSHOT_CAP_BYTES = 2 * 1024 * 1024;
 
 const SPECS: BrowserToolSpec[] = [
   { name: 'session.create', method: 'createSession', gate: 'none', description: 'Opens a new isolated browser session (own cookies and storage) and makes it this chat session\'s current one.', properties: {} },

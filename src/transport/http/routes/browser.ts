@@ -5,7 +5,17 @@ import type { BrowserSessions } from '../../../core/browser/browser-sessions.js'
 import { CoreError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
 import Type from 'typebox';
-import { actionLogToWire, BrowserActionLogWire, BrowserSessionListWire, BrowserSessionWire, browserSessionToWire } from '../schemas/browser.js';
+import {
+  actionLogToWire,
+  BrowserActionLogWire,
+  BrowserNavigateBody,
+  BrowserNavigatedWire,
+  BrowserOpenBody,
+  BrowserScreenshotTakenWire,
+  BrowserSessionListWire,
+  BrowserSessionOneWire,
+  browserSessionToWire,
+} from '../schemas/browser.js';
 import { IdParams, responses } from '../schemas/common.js';
 
 function browser(core: Core): BrowserSessions {
@@ -23,11 +33,6 @@ function sendArtifact(reply: FastifyReply, artifact: { record: { mimeType: strin
     .send(artifact.content);
 }
 
-const OpenBody = Type.Optional(Type.Object({ url: Type.Optional(Type.String({ minLength: 1, maxLength: 8_192 })) }, { additionalProperties: false }));
-const NavigateBody = Type.Object({ url: Type.String({ minLength: 1, maxLength: 8_192 }) }, { additionalProperties: false });
-const NavigatedWire = Type.Object({ final_url: Type.String(), status_code: Type.Integer(), title: Type.String() });
-const ScreenshotTakenWire = Type.Object({ artifact_id: Type.String(), size_bytes: Type.Integer() });
-
 const BinaryResponse = { 200: Type.String({ description: 'the artifact bytes (image/png, image/jpeg or application/pdf)' }) };
 
 /** The browser routes, shared by /admin/v1 and /console/v1 (the credential differs, the rules do not). */
@@ -38,19 +43,19 @@ export async function browserRoutes(parent: FastifyInstance, core: Core): Promis
     sessions: browser(core).list(request.ctx).map(browserSessionToWire),
   }));
 
-  app.post('/browser/sessions', { schema: { body: OpenBody, response: { ...responses(201, Type.Object({ session: BrowserSessionWire })) } }, config: { action: 'browser.write' } }, async (request, reply) => {
+  app.post('/browser/sessions', { schema: { body: BrowserOpenBody, response: responses(201, BrowserSessionOneWire) }, config: { action: 'browser.write' } }, async (request, reply) => {
     const record = await browser(core).open(request.ctx, request.body?.url);
     return reply.code(201).send({ session: browserSessionToWire(record) });
   });
 
-  app.post('/browser/sessions/:id/navigate', { schema: { params: IdParams, body: NavigateBody, response: responses(200, NavigatedWire) }, config: { action: 'browser.write' } }, async (request) => {
-    const response = await browser(core).operate(request.ctx, request.params.id, 'navigate', { url: request.body.url, allow_redirects: true });
-    return { final_url: String(response['final_url'] ?? ''), status_code: Number(response['status_code'] ?? 0), title: String(response['title'] ?? '') };
+  app.post('/browser/sessions/:id/navigate', { schema: { params: IdParams, body: BrowserNavigateBody, response: responses(200, BrowserNavigatedWire) }, config: { action: 'browser.write' } }, async (request) => {
+    const navigation = await browser(core).navigate(request.ctx, request.params.id, request.body.url);
+    return { final_url: navigation.finalUrl, status_code: navigation.statusCode, title: navigation.title };
   });
 
-  app.post('/browser/sessions/:id/screenshot', { schema: { params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: responses(200, ScreenshotTakenWire) }, config: { action: 'browser.write' } }, async (request) => {
-    const response = await browser(core).operate(request.ctx, request.params.id, 'screenshot', { max_bytes: 2 * 1024 * 1024 });
-    return { artifact_id: String(response['artifact_id'] ?? ''), size_bytes: Number(response['size_bytes'] ?? 0) };
+  app.post('/browser/sessions/:id/screenshot', { schema: { params: IdParams, body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: responses(200, BrowserScreenshotTakenWire) }, config: { action: 'browser.write' } }, async (request) => {
+    const taken = await browser(core).screenshot(request.ctx, request.params.id);
+    return { artifact_id: taken.artifactId, size_bytes: taken.sizeBytes };
   });
 
   app.get('/browser/sessions/:id/actions', { schema: { params: IdParams, response: responses(200, BrowserActionLogWire) }, config: { action: 'browser.read' } }, async (request) =>
@@ -64,7 +69,7 @@ export async function browserRoutes(parent: FastifyInstance, core: Core): Promis
     return sendArtifact(reply, sessions.artifact(request.ctx, record.latestScreenshotId));
   });
 
-  app.post('/browser/sessions/:id/close', { schema: { params: IdParams, response: responses(200, Type.Object({ session: BrowserSessionWire })) }, config: { action: 'browser.write' } }, async (request) => ({
+  app.post('/browser/sessions/:id/close', { schema: { params: IdParams, response: responses(200, BrowserSessionOneWire) }, config: { action: 'browser.write' } }, async (request) => ({
     session: browserSessionToWire(await browser(core).close(request.ctx, request.params.id)),
   }));
 

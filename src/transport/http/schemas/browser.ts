@@ -1,4 +1,4 @@
-// HTTP wire shapes of browser sessions and their action logs.
+// HTTP wire shapes of browser sessions, operator actions on them, and their action logs.
 import Type from 'typebox';
 import type { BrowserSessionRecord } from '../../../core/browser/browser-sessions.js';
 import { nullable } from './common.js';
@@ -15,7 +15,14 @@ export const BrowserSessionWire = Type.Object({
   action_count: Type.Integer(),
 });
 
+const url = Type.String({ minLength: 1, maxLength: 8_192, description: 'an http:// or https:// URL' });
+export const BrowserOpenBody = Type.Optional(Type.Object({ url: Type.Optional(url) }, { additionalProperties: false }));
+export const BrowserNavigateBody = Type.Object({ url }, { additionalProperties: false });
+export const BrowserNavigatedWire = Type.Object({ final_url: Type.String(), status_code: Type.Integer(), title: Type.String() });
+export const BrowserScreenshotTakenWire = Type.Object({ artifact_id: Type.String(), size_bytes: Type.Integer() });
+
 export const BrowserSessionListWire = Type.Object({ sessions: Type.Array(BrowserSessionWire) });
+export const BrowserSessionOneWire = Type.Object({ session: BrowserSessionWire });
 
 export const BrowserActionLogWire = Type.Object({
   session_id: Type.String(),
