@@ -3,7 +3,7 @@ import { CoreError, isCoreError } from '../../core/errors.js';
 import type { NodeTask, OpenTaskChannelResponse } from '../../gen/palyra/node/v1/node.js';
 import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdentity, saveTlsCredentials } from '../../infra/crypto/node-identity.js';
 import { PACKAGE_VERSION } from '../../infra/package-version.js';
-import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from '../../infra/backoff.js';
 import { type Capabilities, createCapabilities, nodePlatform } from './capabilities.js';
 import { loadDaemonPin } from './daemon-pin.js';
 import { dial, type NodeLink, type TransportChoice } from './dial.js';

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { backoffDelayMs, type BackoffOptions } from '../../cli/node-host/backoff.js';
+import { backoffDelayMs, type BackoffOptions } from '../backoff.js';
 
 export interface BrowserdChildOptions {
   /** The compiled bin (dist/bin/palyra-browserd.js), run with this same Node. */

@@ -1,4 +1,4 @@
-// Reconnect delays: exponential with full jitter, capped.
+// Retry delays (node reconnects, palyra-browserd restarts): exponential with full jitter, capped.
 
 export interface BackoffOptions {
   initialMs: number;
