@@ -17,6 +17,7 @@ const RunsPage = lazyPage(() => import('./pages/runs/runs-page'));
 const RunPage = lazyPage(() => import('./pages/runs/run-page'));
 const ApprovalsPage = lazyPage(() => import('./pages/approvals/approvals-page'));
 const NodesPage = lazyPage(() => import('./pages/nodes/nodes-page'));
+const BrowserPage = lazyPage(() => import('./pages/browser/browser-page'));
 const TokensPage = lazyPage(() => import('./pages/tokens/tokens-page'));
 const AuditPage = lazyPage(() => import('./pages/audit/audit-page'));
 const OverviewPage = lazyPage(() => import('./pages/overview/overview-page'));
@@ -26,6 +27,7 @@ const NAV = [
   ['/approvals', 'Approvals'],
   ['/runs', 'Runs'],
   ['/nodes', 'Nodes'],
+  ['/browser', 'Browser'],
   ['/tokens', 'Tokens'],
   ['/audit', 'Audit'],
   ['/overview', 'Overview'],
@@ -152,6 +154,7 @@ function Shell({ login }: { login: ConsoleLogin }) {
             <Route path="/runs" component={RunsPage} />
             <Route path="/runs/:runId">{(params) => <RunPage runId={params.runId} />}</Route>
             <Route path="/nodes" component={NodesPage} />
+            <Route path="/browser" component={BrowserPage} />
             <Route path="/tokens" component={TokensPage} />
             <Route path="/audit" component={AuditPage} />
             <Route path="/overview" component={OverviewPage} />

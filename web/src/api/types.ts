@@ -26,3 +26,5 @@ export type Diagnostics = Ok<'/console/v1/diagnostics', 'get'>;
 export type MetricsSample = Ok<'/console/v1/metrics/history', 'get'>['samples'][number];
 export type ConsoleLogin = Ok<'/console/v1/auth/session', 'get'>;
 export type CanvasSummary = Ok<'/console/v1/chat/sessions/{id}/canvases', 'get'>['canvases'][number];
+export type BrowserSession = Ok<'/console/v1/browser/sessions', 'get'>['sessions'][number];
+export type BrowserAction = Ok<'/console/v1/browser/sessions/{id}/actions', 'get'>['actions'][number];
