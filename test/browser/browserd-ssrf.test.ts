@@ -41,7 +41,7 @@ describe('palyra-browserd SSRF guard (127.0.0.2 allowed, 127.0.0.3 forbidden)', 
       forbiddenHits += 1;
       html(res, '<title>internal</title>secret');
     });
-    forbidden.server?.on('upgrade', (_req, socket) => {
+    forbidden.server.on('upgrade', (_req, socket: { destroy(): void }) => {
       forbiddenHits += 1;
       socket.destroy();
     });
