@@ -1,5 +1,5 @@
 // Navigate and OpenTab's navigation: scheme check, redirect limit, and failures explained by the egress proxy.
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { errors as playwrightErrors } from 'playwright-core';
 import { CoreError } from '../../core/errors.js';
 import type { BrowserSession } from './session.js';
@@ -61,15 +61,21 @@ export async function navigatePage(session: BrowserSession, page: Page, url: URL
     await page.goto('about:blank').catch(() => undefined);
     throw new CoreError('failed_precondition', `navigation to ${url.origin} was redirected ${redirects} times; ${input.allowRedirects ? `max_redirects is ${allowed}` : 'allow_redirects is off'}`);
   }
-  const body = response ? await response.body().catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
   return {
     finalUrl: page.url(),
     statusCode: response?.status() ?? 0,
     title: await page.title(),
-    bodyBytes: body.length,
+    bodyBytes: response ? await bodyBytes(response) : 0,
     latencyMs,
     redirects,
   };
+}
+
+/** The document's length: its Content-Length when declared (no body transfer over CDP), else the body read. */
+async function bodyBytes(response: Response): Promise<number> {
+  const declared = Number(response.headers()['content-length']);
+  if (Number.isInteger(declared) && declared >= 0) return declared;
+  return (await response.body().catch(() => Buffer.alloc(0))).length;
 }
 
 /**
