@@ -8,6 +8,7 @@ import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
 import type { ModelProvider } from './core/models/model-provider.js';
 import { createBuiltinTools } from './core/tools/builtin/index.js';
 import type { PalyraConfig } from './infra/config/schema.js';
+import { loadOrCreateCanvasKey } from './infra/crypto/canvas-key.js';
 import { loadOrCreateDaemonCa } from './infra/crypto/daemon-ca.js';
 import { ServerCertificateSource } from './infra/crypto/server-certificate.js';
 import { componentLogger } from './infra/log.js';
@@ -16,6 +17,8 @@ import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
+import { createBrowserRuntime } from './infra/browser/browser-runtime.js';
+import { createArtifactStore } from './infra/store/artifact-store.js';
 import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { createSqliteStores } from './infra/store/sqlite-stores.js';
@@ -77,7 +80,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ca,
       stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
+      devices: { heartbeatIntervalMs: config.nodeRpc.heartbeatIntervalMs },
     };
+
+    // The browser service starts in the background: the daemon is ready without it, and status shows its state.
+    const browser = createBrowserRuntime(config, componentLogger(logger, 'browser'));
+    cleanups.push({ name: 'browser service', run: () => browser.stop() });
+    browser.start();
 
     const core = createCore({
       stores: createSqliteStores(db, batcher),
@@ -91,7 +100,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       approvalTimeoutMs: config.approvals.timeoutMs,
       journalMaxPayloadBytes: config.journal.maxPayloadBytes,
       adminToken: adminToken.token,
+      canvas: { keys: loadOrCreateCanvasKey(config.stateDir), limits: config.canvas, tokenTtlMs: config.canvas.tokenTtlMs },
       nodeRpc,
+      browser: { port: browser, artifacts: createArtifactStore(db) },
     });
     cleanups.push({ name: 'core', run: () => core.shutdown() });
     const recovered = await core.recover();
@@ -120,6 +131,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       ...(httpTls ? { tls: httpTls } : {}),
       // `npm run build` puts the console app next to the compiled daemon (dist/web).
       webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
+      canvasRuntimeRoot: fileURLToPath(new URL('./canvas-runtime/', import.meta.url)),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });
@@ -139,7 +151,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       });
       cleanups.push({ name: 'server certificates', run: () => certificates.close() });
       const nodeRpcServer = await bindListener(LISTENERS.quic, config.quic.host, config.quic.port, () =>
-        startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger }),
+        startNodeRpcServer({ core: { devices, pairing, nodes }, certificates, caPem: ca.certificatePem, host: config.quic.host, port: config.quic.port, logger: quicLogger, ...config.nodeRpc }),
       );
       // Closed before the core shuts down, like the other listeners.
       cleanups.push({ name: 'node rpc', run: () => nodeRpcServer.close() });

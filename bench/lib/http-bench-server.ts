@@ -29,6 +29,7 @@ export async function startBenchServer(
       info: { version: 'bench', startedAtMs: Date.now(), listeners: () => ({}), isReady: () => true },
       streams: new StreamTracker(core.metrics),
       webRoot: null,
+      canvasRuntimeRoot: null,
       tls: false,
       settings,
       guard,

@@ -8,7 +8,7 @@ import type { RunningDaemon } from '../daemon.js';
 import { loadConfig, type ConfigFlags } from '../infra/config/load-config.js';
 import { renderConfigToml } from '../infra/config/config-toml.js';
 import { redactConfig } from '../infra/config/redact-config.js';
-import { LOG_LEVELS } from '../infra/config/schema.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../infra/config/schema.js';
 import { createLogger, type Logger } from '../infra/log.js';
 import { PACKAGE_VERSION } from '../infra/package-version.js';
 
@@ -38,6 +38,7 @@ function buildCommand(): Command {
     .option('--ready-file <path>', 'file written once the daemon listens (for supervisors and tests)')
     .option('--print-config [format]', 'print the effective configuration as palyra.toml (or `json`), secrets left out, and exit')
     .option('--log-level <level>', `${LOG_LEVELS.join(' | ')} (env PALYRA_LOG_LEVEL, default info)`)
+    .option('--log-format <format>', `${LOG_FORMATS.join(' | ')}: auto writes readable lines on a terminal, JSON otherwise (env PALYRA_LOG_FORMAT)`)
     .showHelpAfterError('hint: run `palyrad --help` for the options')
     .exitOverride();
 }
@@ -118,7 +119,7 @@ async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(renderConfigToml(config, { annotate: false }));
     return 0;
   }
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   // Second line of defence only: the QUIC library's known crashes are fixed at the root (patches/), but a
   // rejection nobody handled must not stop a daemon that serves other clients.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection; still serving'));

@@ -58,6 +58,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./commands/dashboard.js')).registerDashboardCommand,
   },
   {
+    commands: { doctor: 'check this machine: Node/npm, native modules, state dir modes, ports, daemon over HTTP/gRPC/QUIC, credential, certificates, clock, Chromium (--json)' },
+    load: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
+  },
+  {
     commands: { journal: 'inspect the audit journal' },
     load: async () => (await import('./commands/journal.js')).registerJournalCommands,
   },
@@ -68,6 +72,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     commands: { nodes: 'paired remote nodes: list them, invoke a capability, revoke one' },
     load: async () => (await import('./commands/nodes.js')).registerNodesCommands,
+  },
+  {
+    commands: { browser: 'browser sessions of the daemon: list, open, navigate, screenshot, close' },
+    load: async () => (await import('./commands/browser.js')).registerBrowserCommands,
   },
   {
     commands: { node: 'run this machine as a node: pair it with a daemon, then serve its capabilities' },

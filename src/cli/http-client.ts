@@ -20,25 +20,35 @@ export interface AdminClient {
   get<T>(path: string): Promise<T>;
   /** `timeoutMs` overrides the default 30 s for calls that wait on purpose (node invocations). */
   post<T>(path: string, body?: unknown, options?: { timeoutMs?: number }): Promise<T>;
+  /** The raw bytes of a GET (artifact downloads); failures as for `get`. */
+  download(path: string): Promise<Buffer>;
 }
 
 const TIMEOUT_MS = 30_000;
 
-interface SendOptions {
+export interface SendOptions {
   method: string;
   headers: Record<string, string>;
   payload?: string;
   timeoutMs: number;
 }
 
+export interface SendResult {
+  status: number;
+  /** The raw bytes: JSON for most calls, an artifact for downloads. */
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 // node:http rather than fetch: undici's first request costs ~100 ms of start-up, most of a short command.
-function send(target: URL, options: SendOptions): Promise<{ status: number; text: string }> {
+/** One request to the daemon (no auth added); a timeout rejects as ApiError `deadline_exceeded`. */
+export function send(target: URL, options: SendOptions): Promise<SendResult> {
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(target, { method: options.method, headers: options.headers, signal: AbortSignal.timeout(options.timeoutMs) }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks), headers: response.headers }));
       response.on('error', reject);
     });
     outgoing.on('error', (error: NodeJS.ErrnoException) =>
@@ -52,12 +62,14 @@ function send(target: URL, options: SendOptions): Promise<{ status: number; text
 /** A client for `/admin/v1` at `--url` (or the stored login's), with the credential `requireTarget` finds. */
 export function adminClient(options: GlobalOptions): AdminClient {
   const { url, credential } = requireTarget(options);
-  async function call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${credential.token}` };
+  async function call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS, raw = false): Promise<T> {
+    const headers: Record<string, string> = { accept: raw ? '*/*' : 'application/json', authorization: `Bearer ${credential.token}` };
     if (credential.deviceId) headers['x-palyra-device-id'] = credential.deviceId;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    const { status, text } = await send(new URL(path, `${url}/`), { method, headers, timeoutMs, ...(payload !== undefined ? { payload } : {}) });
+    const { status, body: bytes } = await send(new URL(path, `${url}/`), { method, headers, timeoutMs, ...(payload !== undefined ? { payload } : {}) });
+    if (raw && status >= 200 && status <= 299) return bytes as T;
+    const text = bytes.toString('utf8');
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
@@ -74,5 +86,6 @@ export function adminClient(options: GlobalOptions): AdminClient {
   return {
     get: (path) => call('GET', path),
     post: (path, body, callOptions) => call('POST', path, body, callOptions?.timeoutMs),
+    download: (path) => call<Buffer>('GET', path, undefined, TIMEOUT_MS, true),
   };
 }

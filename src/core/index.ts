@@ -3,6 +3,11 @@ import { ApprovalService } from './approvals/approvals.js';
 import type { ApprovalStore } from './approvals/store.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
+import { type CanvasLimits, DEFAULT_CANVAS_LIMITS } from './canvas/canvas-limits.js';
+import { type CanvasKeyStore, CanvasTokens, ephemeralCanvasKey } from './canvas/canvas-tokens.js';
+import type { CanvasVersion } from './canvas/canvas-version.js';
+import { CanvasService, DEFAULT_CANVAS_TOKEN_TTL_MS } from './canvas/canvases.js';
+import type { CanvasStore } from './canvas/store.js';
 import type { CertificateAuthority } from './devices/certificate-authority.js';
 import { type DeviceOptions, DeviceService } from './devices/devices.js';
 import { type PairingOptions, PairingService } from './devices/pairing.js';
@@ -11,6 +16,9 @@ import { type ConsoleSessionPolicy, ConsoleSessionService } from './auth/console
 import type { CredentialStore } from './auth/store.js';
 import { TokenService } from './auth/tokens.js';
 import { EventBus } from './events/event-bus.js';
+import type { ArtifactStore } from './browser/artifact-store.js';
+import type { BrowserPort } from './browser/browser-port.js';
+import { BrowserSessions } from './browser/browser-sessions.js';
 import { AuditLog } from './journal/audit-log.js';
 import { Journal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
@@ -26,13 +34,15 @@ import { recordRunMetrics } from './run-metrics.js';
 import { RunTape } from './runs/tape.js';
 import { SessionService } from './sessions/sessions.js';
 import type { SessionStore } from './sessions/store.js';
+import { createBrowserTools } from './tools/builtin/browser-tools.js';
+import { createCanvasTools } from './tools/builtin/canvas.js';
 import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
 
 export interface CoreDeps {
-  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore };
+  stores: { journal: JournalStore; sessions: SessionStore; runs: RunStore; approvals: ApprovalStore; credentials: CredentialStore; canvases: CanvasStore };
   model: ModelProvider;
   tools: Tool[];
   toolPolicy?: ToolPolicyConfig;
@@ -41,8 +51,12 @@ export interface CoreDeps {
   journalMaxPayloadBytes?: number;
   adminToken: string;
   consoleSessions?: ConsoleSessionPolicy;
+  /** Canvas limits and the token key; without `keys`, tokens are signed with a key that dies with the process. */
+  canvas?: { keys?: CanvasKeyStore; limits?: Partial<CanvasLimits>; tokenTtlMs?: number };
   /** Devices, pairing and the node task queue; the daemon always passes it, some tests leave it out. */
   nodeRpc?: NodeRpcDeps;
+  /** The browser service and where its artifacts go; `palyra.browser.*` tools exist while it is enabled. */
+  browser?: { port: BrowserPort; artifacts: ArtifactStore };
   now?: () => number;
 }
 
@@ -67,6 +81,7 @@ export interface Core {
   sessions: SessionService;
   approvals: ApprovalService;
   runs: RunService;
+  canvases: CanvasService;
   tools: ToolRegistry;
   metrics: Metrics;
   /** Recent samples of `metrics` (runs, durations, denials) for charts. */
@@ -77,6 +92,8 @@ export interface Core {
   pairing?: PairingService;
   /** Capability invocation and the node task queue. Absent without `nodeRpc`. */
   nodes?: NodeService;
+  /** Browser sessions, their action logs and artifacts. Absent without `browser`. */
+  browser?: BrowserSessions;
   /** Marks what a crashed predecessor left unfinished (runs, approvals); call before serving. */
   recover(): Promise<{ runs: number; approvals: number; nodeTasks: number }>;
   /** Stops accepting runs and ends the live ones. */
@@ -125,8 +142,27 @@ export function createCore(deps: CoreDeps): Core {
     limits,
     now,
   });
+  const canvases = new CanvasService({
+    store: deps.stores.canvases,
+    sessions,
+    runs,
+    authorizer,
+    journal,
+    bus: new EventBus<CanvasVersion>(),
+    tokens: new CanvasTokens(deps.canvas?.keys ?? ephemeralCanvasKey(), now),
+    limits: { ...DEFAULT_CANVAS_LIMITS, ...deps.canvas?.limits },
+    tokenTtlMs: deps.canvas?.tokenTtlMs ?? DEFAULT_CANVAS_TOKEN_TTL_MS,
+    now,
+  });
+  for (const tool of createCanvasTools(canvases)) tools.register(tool);
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
   if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
+  const browser = deps.browser ? new BrowserSessions(deps.browser.port, deps.browser.artifacts, authorizer, now) : undefined;
+  // A disabled service still reports why through `browser.status()`; only its tools are left out.
+  if (browser?.status().enabled) {
+    for (const tool of createBrowserTools(browser)) tools.register(tool);
+    metrics.observeBrowser(() => browser.status());
+  }
   return {
     auth,
     authorizer,
@@ -138,10 +174,12 @@ export function createCore(deps: CoreDeps): Core {
     sessions,
     approvals,
     runs,
+    canvases,
     tools,
     metrics,
     metricsHistory,
     ...nodeRpc,
+    ...(browser ? { browser } : {}),
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
       const runCount = await runs.recover();

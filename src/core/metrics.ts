@@ -53,6 +53,12 @@ export class Metrics {
     new Gauge({ name: 'palyra_pending_approvals', help: 'Approvals waiting for a decision', registers: [this.registry], collect() { this.set(gauges.pendingApprovals()); } });
   }
 
+  /** Exports the browser service's state (`palyra_browser_service_up`) and restart count, read at each scrape. */
+  observeBrowser(status: () => { state: string; restarts: number; enabled: boolean }): void {
+    new Gauge({ name: 'palyra_browser_service_up', help: 'Whether the browser service answers (1), or is enabled but starting, restarting or down (0)', registers: [this.registry], collect() { const current = status(); this.set(current.state === 'up' ? 1 : 0); } });
+    new Gauge({ name: 'palyra_browser_service_restarts', help: 'Times the embedded palyra-browserd was restarted after it died', registers: [this.registry], collect() { this.set(status().restarts); } });
+  }
+
   /** Counts one finished request and observes its duration. */
   recordRequest(transport: Transport, route: string, code: string, seconds: number): void {
     const key = `${transport} ${route} ${code}`;

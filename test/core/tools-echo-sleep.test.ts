@@ -7,7 +7,7 @@ import { ToolRegistry } from '../../src/core/tools/registry.js';
 import type { ToolContext } from '../../src/core/tools/tool.js';
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', owner: { principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null }, signal };
 }
 
 describe('palyra.echo', () => {

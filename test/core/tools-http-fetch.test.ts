@@ -78,7 +78,7 @@ after(() => {
 });
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', owner: { principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null }, signal };
 }
 
 const closed: HttpFetchConfig = { allowPrivateNetworks: false, allowedHosts: [], maxBytes: 1024 * 1024 };
@@ -108,7 +108,7 @@ describe('palyra.http.fetch: destinations', () => {
       hits.length = 0;
       const outcome = await fetchWith(config, { url: url() });
       assert.equal(outcome.success, false);
-      assert.match(outcome.error ?? '', /^blocked_address: /);
+      assert.match(outcome.error ?? '', /^blocked_address: .*; the operator can permit it with tools\.http_allowed_hosts in palyra\.toml or tools\.http_allow_private$/);
       assert.deepEqual(hits, []);
     });
   }

@@ -22,7 +22,7 @@ const tempDir = fs.realpathSync(fs.mkdtempSync(`${os.tmpdir()}/palyra-`));
 after(() => fs.rmSync(tempDir, { recursive: true, force: true }));
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', principal: 'user:test', signal };
+  return { runId: '01J0000000000000000000000R', sessionId: '01J0000000000000000000000S', owner: { principal: 'user:test', deviceId: '01J0000000000000000000000D', channel: null }, signal };
 }
 
 function runNode(script: string, extra: Record<string, unknown> = {}, signal?: AbortSignal): Promise<ToolOutcome> {
@@ -48,14 +48,14 @@ describe('palyra.process.run: refusals', () => {
     const disabled = createProcessRunTool({ allowedCommands: [] });
     const outcome = await disabled.execute({ command: node, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`] }, context());
     assert.equal(outcome.success, false);
-    assert.match(outcome.error ?? '', /disabled: the operator has allowed no commands/);
+    assert.match(outcome.error ?? '', /disabled: the operator has allowed no commands \(tools\.process_allowed_commands in palyra\.toml\)/);
     assert.equal(fs.existsSync(marker), false);
   });
 
   test('command not in the allow-list → refused', async () => {
     const outcome = await tool.execute({ command: 'sh', args: ['-c', 'echo hi'] }, context());
     assert.equal(outcome.success, false);
-    assert.match(outcome.error ?? '', /"sh" is not in the allowed commands/);
+    assert.match(outcome.error ?? '', /"sh" is not in the allowed commands \(tools\.process_allowed_commands in palyra\.toml\)/);
   });
 
   test('relative cwd → refused', async () => {

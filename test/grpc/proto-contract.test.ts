@@ -14,7 +14,7 @@ import {
 } from '../../src/gen/palyra/gateway/v1/gateway.js';
 
 const PROTO_ROOT = path.resolve(import.meta.dirname, '../../proto/palyra');
-const AREAS = ['common', 'gateway', 'auth', 'node', 'browser'];
+const AREAS = ['common', 'gateway', 'auth', 'node', 'browser', 'canvas'];
 const RUN_ID = '01J9ZQ4V7W8X9Y0Z1A2B3C4D5E';
 
 interface ProtoFile {

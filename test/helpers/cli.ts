@@ -16,9 +16,14 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/** This process's environment without PALYRA_* variables, so a test's settings are only the ones it passes. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
+}
+
 /** Spawns `palyra args…` on the Node running the tests; resolves when it exits (killed after timeoutMs). */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
+  const inherited = cleanEnv();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {
       env: { ...inherited, ...options.env },

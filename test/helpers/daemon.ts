@@ -47,7 +47,8 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
   const child = spawn(
     process.execPath,
     [DAEMON_BIN, '--state-dir', stateDir, '--http-port', '0', '--grpc-port', '0', '--quic-port', '0', '--ready-file', readyFile, ...(options.args ?? [])],
-    { env: { ...process.env, PALYRA_ADMIN_TOKEN: '', PALYRA_LOG_LEVEL: 'warn', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // The browser service (a Chromium per daemon) is off unless a test turns it on.
+    { env: { ...process.env, PALYRA_ADMIN_TOKEN: '', PALYRA_LOG_LEVEL: 'warn', PALYRA_BROWSER_ENABLED: 'false', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

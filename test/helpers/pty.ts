@@ -22,7 +22,9 @@ function shellQuote(word: string): string {
 
 /** Starts `argv` in a pty; `env` is the program's whole environment. Killed after `timeoutMs`. */
 export function startPty(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): PtySession {
-  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'], {
+  // A size, as a real terminal has: `script` alone leaves the pty at 0 columns.
+  const command = `stty cols 120 rows 40 && exec ${argv.map(shellQuote).join(' ')}`;
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
     env: { ...env, TERM: 'xterm-256color' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -45,6 +45,12 @@ describe('device certificate verification', () => {
     assert.throws(() => ca.verifyDeviceCertificate(theirs, { nowMs: Date.now(), isRevoked: never }), fails('unauthenticated', /not issued by this daemon/));
   });
 
+  test('verified once, then expired or revoked → refused on the next check (only what never changes is remembered)', () => {
+    ca.verifyDeviceCertificate(good, { nowMs: Date.now(), isRevoked: never });
+    assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: issuedAt + DAY_MS + 2_000, isRevoked: never }), fails('unauthenticated', /expired/));
+    assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: Date.now(), isRevoked: () => true }), fails('permission_denied', /revoked/));
+  });
+
   test('expired, or not yet valid → unauthenticated', () => {
     assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: issuedAt + DAY_MS + 2_000, isRevoked: never }), fails('unauthenticated', /expired/));
     assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: issuedAt - 5 * 60_000, isRevoked: never }), fails('unauthenticated', /not valid yet/));

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { type ConsoleSession, consoleLogin, TEST_DEVICE_ID } from '../helpers/console-session.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
-type Kind = 'bearer' | 'console' | 'public';
+type Kind = 'bearer' | 'console' | 'canvas' | 'public';
 
 /** One operation of the OpenAPI document, with what this test needs to call it; its credential and scope come from the document. */
 interface Row {
@@ -90,6 +90,36 @@ const ROWS: Row[] = [
   { operation: 'GET /console/v1/api-tokens', valid: 200 },
   { operation: 'POST /console/v1/api-tokens', valid: 201, body: { name: 'matrix-console', principal: 'user:matrix', scopes: ['tokens:write'] } },
   { operation: 'POST /console/v1/api-tokens/{id}/revoke', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/chat/sessions/{id}/canvases', id: 'chatSession', valid: 200 },
+  { operation: 'POST /console/v1/canvases/{id}/token', id: 'canvas', valid: 200, body: {} },
+  { operation: 'POST /console/v1/canvases/{id}/actions', id: 'canvas', valid: 202, body: { version: 1, action: 'ok', values: {} } },
+  { operation: 'GET /canvas/v1/runtime.js', valid: 200 },
+  { operation: 'GET /canvas/v1/runtime.css', valid: 200 },
+  { operation: 'GET /canvas/v1/frame/{id}', id: 'canvas', valid: 200 },
+  { operation: 'GET /canvas/v1/state/{id}', id: 'canvas', valid: 200 },
+  { operation: 'GET /canvas/v1/events/{id}', id: 'canvas', valid: 200 },
+  // The bundle is empty: a valid token reaches the lookup, which finds no asset.
+  { operation: 'GET /canvas/v1/bundle/{id}/{*}', id: 'canvas', valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions', valid: 200 },
+  // The matrix daemon runs without a browser service: opening a session is refused as failed_precondition.
+  { operation: 'POST /admin/v1/browser/sessions', valid: 412, body: {} },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/navigate', id: UNKNOWN_ID, valid: 404, body: { url: 'http://127.0.0.2/' } },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /admin/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /admin/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /admin/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions', valid: 200 },
+  // The matrix daemon runs without a browser service: opening a session is refused as failed_precondition.
+  { operation: 'POST /console/v1/browser/sessions', valid: 412, body: {} },
+  { operation: 'POST /console/v1/browser/sessions/{id}/navigate', id: UNKNOWN_ID, valid: 404, body: { url: 'http://127.0.0.2/' } },
+  { operation: 'POST /console/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/browser/sessions/{id}/actions', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'GET /console/v1/browser/sessions/{id}/screenshot', id: UNKNOWN_ID, valid: 404 },
+  { operation: 'POST /console/v1/browser/sessions/{id}/close', id: UNKNOWN_ID, valid: 404, body: {} },
+  { operation: 'GET /console/v1/browser/artifacts/{id}', id: UNKNOWN_ID, valid: 404 },
+  // Last: rotating the key ends the canvas token the rows above use.
+  { operation: 'POST /admin/v1/canvas/token-key/rotate', valid: 200, body: {} },
 ];
 
 type SecurityRequirement = Record<string, string[]>;
@@ -111,7 +141,7 @@ function toRoute(row: Row, security: SecurityRequirement[]): Route {
   const [method, path] = row.operation.split(' ') as ['GET' | 'POST', string];
   const [requirement] = security;
   const scheme = requirement ? Object.keys(requirement)[0] : undefined;
-  const kind: Kind = scheme === 'bearer' ? 'bearer' : scheme === 'consoleSession' ? 'console' : 'public';
+  const kind: Kind = scheme === 'bearer' ? 'bearer' : scheme === 'consoleSession' ? 'console' : scheme === 'canvasToken' ? 'canvas' : 'public';
   const scope = requirement && scheme ? requirement[scheme]?.[0] : undefined;
   return { ...row, method, path, kind, ...(scope ? { scope } : {}) };
 }
@@ -123,6 +153,9 @@ interface Fixtures {
   revokedToken: string;
   session: ConsoleSession;
   revokedSession: ConsoleSession;
+  /** A canvas token opening the `canvas` fixture, and one opening another canvas. */
+  canvasToken: string;
+  otherCanvasToken: string;
 }
 
 let daemon: TestDaemon;
@@ -153,16 +186,16 @@ async function pendingApprovals(count: number): Promise<string[]> {
 
 /** The route's path with its `{…}` parameter filled from the fixtures (or the literal id). */
 function fill(route: Route, id = route.id): string {
-  return route.path.replace(/\{[a-z_]+\}/, () => {
+  return route.path.replace('{*}', 'missing.png').replace(/\{[a-z_]+\}/, () => {
     const value = id === undefined ? undefined : (fx.ids[id] ?? id);
     if (!value) throw new Error(`no fixture for ${route.operation}`);
     return value;
   });
 }
 
-async function send(route: Route, headers: Record<string, string>, id?: string): Promise<number> {
+async function send(route: Route, headers: Record<string, string>, id?: string, query = ''): Promise<number> {
   const hasBody = route.method === 'POST';
-  const response = await fetch(`${daemon.ready.http}${fill(route, id)}`, {
+  const response = await fetch(`${daemon.ready.http}${fill(route, id)}${query}`, {
     method: route.method,
     headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(hasBody ? { body: JSON.stringify(route.body ?? {}) } : {}),
@@ -182,6 +215,8 @@ interface Scenario {
   expect(route: Route): number;
   /** The path parameter it uses instead of the route's own. */
   id?(route: Route): string | undefined;
+  /** A query string to append (canvas tokens travel in `?token`). */
+  query?(): string;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -212,6 +247,13 @@ const SCENARIOS: Record<Kind, Scenario[]> = {
     { name: 'foreign Origin', headers: () => ({ ...bearer(daemon.adminToken), origin: FOREIGN_ORIGIN }), expect: (route) => (unsafe(route) ? 403 : route.valid) },
     { name: 'foreign Origin without credential', headers: () => ({ origin: FOREIGN_ORIGIN }), expect: (route) => (unsafe(route) ? 403 : 401) },
     { name: 'valid', headers: () => bearer(daemon.adminToken), expect: (route) => route.valid },
+  ],
+  canvas: [
+    { name: 'no token', headers: () => ({}), expect: () => 400 },
+    { name: 'malformed token', headers: () => ({}), query: () => '?token=garbage', expect: () => 400 },
+    { name: 'admin bearer token instead of a canvas token', headers: () => bearer(daemon.adminToken), expect: () => 400 },
+    { name: 'token of another canvas', headers: () => ({}), query: () => `?token=${fx.otherCanvasToken}`, expect: () => 403 },
+    { name: 'valid', headers: () => ({}), query: () => `?token=${fx.canvasToken}`, expect: (route) => route.valid },
   ],
   console: [
     { name: 'no credential', headers: () => ({}), expect: () => 401 },
@@ -250,12 +292,21 @@ describe('HTTP auth conformance matrix', async () => {
     const archived = (await (await session.request('/sessions', { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
     const chat = (await (await session.request('/sessions', { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
     const [approval1, approval2, approval3] = (await pendingApprovals(3)) as [string, string, string];
+    const canvasIds: string[] = [];
+    for (const title of ['matrix', 'other']) {
+      await adminJson('/admin/v1/runs', { method: 'POST', body: JSON.stringify({ prompt: `@tool palyra.canvas.create {"title":"${title}","state":{}}`, session_id: chat.session.session_id }) });
+    }
+    const listed = (await (await session.request(`/chat/sessions/${chat.session.session_id}/canvases`)).json()) as { canvases: { canvas_id: string }[] };
+    for (const canvas of listed.canvases) canvasIds.push(canvas.canvas_id);
+    const canvasToken = async (canvasId: string) => ((await (await session.request(`/canvases/${canvasId}/token`, { method: 'POST', body: '{}' })).json()) as { token: string }).token;
     fx = {
-      ids: { run: run.run_id, token: toRevoke.token_id, approval1, approval2, approval3, session: archived.session.session_id, chatSession: chat.session.session_id },
+      ids: { run: run.run_id, token: toRevoke.token_id, approval1, approval2, approval3, session: archived.session.session_id, chatSession: chat.session.session_id, canvas: canvasIds[0] as string },
       scoped,
       revokedToken: revoked.token,
       session,
       revokedSession,
+      canvasToken: await canvasToken(canvasIds[0] as string),
+      otherCanvasToken: await canvasToken(canvasIds[1] as string),
     };
   });
   after(async () => {
@@ -291,7 +342,7 @@ describe('HTTP auth conformance matrix', async () => {
         // Signing out in the valid case would end the shared session: use a session of its own.
         const own = logoutValid ? await consoleLogin(daemon) : undefined;
         const headers = own ? withCookie(own, own.csrf) : scenario.headers(route);
-        assert.equal(await send(route, headers, scenario.id?.(route) ?? route.id), scenario.expect(route));
+        assert.equal(await send(route, headers, scenario.id?.(route) ?? route.id, scenario.query?.() ?? ''), scenario.expect(route));
       });
     }
   }

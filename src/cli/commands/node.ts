@@ -8,6 +8,7 @@ import { NodeHost } from '../node-host/node-host.js';
 import type { TransportChoice } from '../node-host/dial.js';
 import { readGlobalOptions } from '../global-options.js';
 import { createOutput } from '../output.js';
+import { startProgress, type Progress } from '../progress.js';
 
 /** `$PALYRA_NODE_STATE_DIR`, else `$XDG_STATE_HOME/palyra/node`, else `~/.local/state/palyra/node`. */
 function defaultStateDir(): string {
@@ -28,6 +29,14 @@ function nodeStateDir(command: Command, own: string): string {
   return own;
 }
 
+/** The exact `palyra node run` that serves this pairing: the state dir (and transport) spelled out unless default. */
+function nextRunCommand(stateDir: string, transport: TransportChoice): string {
+  const words = ['palyra', 'node', 'run'];
+  if (stateDir !== resolve(defaultStateDir())) words.push('--state-dir', /^[\w./-]+$/.test(stateDir) ? stateDir : `'${stateDir.replace(/'/g, `'\\''`)}'`);
+  if (transport !== 'auto') words.push('--transport', transport);
+  return words.join(' ');
+}
+
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node');
 
@@ -39,18 +48,24 @@ export function registerNodeCommands(program: Command): void {
     .option('--wait <seconds>', 'how long to wait for an operator', '900')
     .addOption(transportOption())
     .action(async (joinString: string, options: { stateDir: string; name?: string; wait: string; transport: TransportChoice }, command: Command) => {
-      const output = createOutput({ json: readGlobalOptions(command).json });
+      const { json } = readGlobalOptions(command);
+      const output = createOutput({ json });
+      const stateDir = resolve(nodeStateDir(command, options.stateDir));
+      let waiting: Promise<Progress> | undefined;
       const outcome = await pairNode({
         joinString,
-        stateDir: resolve(nodeStateDir(command, options.stateDir)),
+        stateDir,
         transport: options.transport,
         waitMs: Number(options.wait) * 1000,
         ...(options.name ? { displayName: options.name } : {}),
         log: (line) => output.note(line),
-      });
+        onWaiting: (pairingId) => {
+          waiting = startProgress(`waiting for an operator to approve (on the daemon host: palyra pairing approve ${pairingId})`, { json });
+        },
+      }).finally(async () => (await waiting)?.stop());
       output.result(
         { device_id: outcome.deviceId, identity_fingerprint: outcome.identityFingerprint, cert_fingerprint: outcome.certFingerprint, cert_expires_at_unix_ms: outcome.certNotAfterMs, daemon: outcome.daemon },
-        `paired as ${outcome.deviceId} with ${outcome.daemon}; run \`palyra node run\` to serve`,
+        `paired as ${outcome.deviceId} with ${outcome.daemon}; next: ${nextRunCommand(stateDir, options.transport)}`,
       );
     });
 
@@ -66,7 +81,11 @@ export function registerNodeCommands(program: Command): void {
         stateDir: resolve(nodeStateDir(command, options.stateDir)),
         config: loadNodeConfig(options.config),
         transport: options.transport,
-        onEvent: (event) => output.event(event, `${event.type} ${JSON.stringify({ ...event, type: undefined })}`),
+        onEvent: (event) => {
+          // Why the host stopped is reported once, as the command's error.
+          if (event.type === 'stopped' && event.error !== null && !output.json) return;
+          output.event(event, `${event.type} ${JSON.stringify({ ...event, type: undefined })}`);
+        },
       }).start();
       const stop = () => void host.stop();
       process.once('SIGTERM', stop);

@@ -63,7 +63,7 @@ function toJson(run: RunSummary): Record<string, unknown> {
 export function addGrpcRunCommands(runs: Command): void {
   runs
     .command('list')
-    .description('your runs, newest first (one page; --after continues)')
+    .description('your runs, oldest first (one page; --after continues)')
     .option('--state <states>', 'only these states: accepted, in_progress, done, failed, cancelled (comma-separated, repeatable)', stateList)
     .option('--session <session_id>', 'only runs of this session')
     .option('--limit <n>', 'page size, 1-500', limit, 20)

@@ -31,8 +31,13 @@ export function nodePlatform(): string {
  */
 export function createCapabilities(config: NodeConfig, deviceId: string): Capabilities {
   const tools = new ToolRegistry();
-  const processTool = createProcessRunTool({ allowedCommands: config.processAllowedCommands });
-  const fetchTool = createHttpFetchTool({ allowPrivateNetworks: config.httpAllowPrivateNetworks, allowedHosts: config.httpAllowedHosts, maxBytes: config.httpMaxBytes });
+  const processTool = createProcessRunTool({ allowedCommands: config.processAllowedCommands, settingName: '[process] allowed_commands in node.toml' });
+  const fetchTool = createHttpFetchTool({
+    allowPrivateNetworks: config.httpAllowPrivateNetworks,
+    allowedHosts: config.httpAllowedHosts,
+    maxBytes: config.httpMaxBytes,
+    settingNames: { allowedHosts: '[http] allowed_hosts in node.toml', allowPrivateNetworks: '[http] allow_private_networks' },
+  });
   tools.register(processTool);
   tools.register(fetchTool);
   const viaTool = (toolName: string) => async (input: unknown, signal: AbortSignal): Promise<CapabilityOutcome> => {
@@ -40,7 +45,7 @@ export function createCapabilities(config: NodeConfig, deviceId: string): Capabi
     if (issues.length > 0) return { success: false, output: null, error: `invalid input: ${issues.map((i) => `${i.path || '/'} ${i.message}`).join('; ')}` };
     const tool = tools.get(toolName);
     if (!tool) return { success: false, output: null, error: `${toolName} is not available` };
-    const outcome = await tool.execute(input as Record<string, unknown>, { runId: newId(), sessionId: newId(), principal: `node:${deviceId}`, signal });
+    const outcome = await tool.execute(input as Record<string, unknown>, { runId: newId(), sessionId: newId(), owner: { principal: `node:${deviceId}`, deviceId, channel: null }, signal });
     return { success: outcome.success, output: outcome.output ?? null, error: outcome.error ?? '' };
   };
   const handlers: Record<string, (input: unknown, signal: AbortSignal) => Promise<CapabilityOutcome>> = {

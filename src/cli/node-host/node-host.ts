@@ -79,8 +79,9 @@ export class NodeHost {
 
   private async loop(): Promise<void> {
     let attempt = 0;
-    let fatal: CoreError | null = null;
-    while (!this.stopped) {
+    // Not paired is reported once, as the reason the host stopped: there was no connection to lose.
+    let fatal: CoreError | null = this.missingPairing();
+    while (!this.stopped && fatal === null) {
       try {
         await this.session(() => (attempt = 0));
       } catch (error) {
@@ -105,10 +106,17 @@ export class NodeHost {
     this.resolveDone(fatal);
   }
 
+  private missingPairing(): CoreError | null {
+    if (loadOrCreateNodeIdentity(this.options.stateDir).tls.certificatePem) return null;
+    return new CoreError('failed_precondition', `this node is not paired (no certificate in ${this.options.stateDir})`, {
+      details: { hint: `pair it first: palyra node pair <join-string> --state-dir ${this.options.stateDir} (\`palyra pairing create\` on the daemon host prints the join string)` },
+    });
+  }
+
   /** One connection: register, open the task channel, heartbeat until it drops. */
   private async session(onRegistered: () => void): Promise<void> {
     const identity = loadOrCreateNodeIdentity(this.options.stateDir);
-    if (!identity.tls.certificatePem) throw new CoreError('failed_precondition', 'this node is not paired; run `palyra node pair <join-string>` first');
+    if (!identity.tls.certificatePem) throw new CoreError('failed_precondition', `the certificate in ${this.options.stateDir} is gone; pair this node again`);
     const pin = loadDaemonPin(this.options.stateDir);
     const link = await dial({
       host: pin.host,

@@ -16,8 +16,10 @@ export interface PairOptions {
   transport?: TransportChoice;
   /** How long to wait for an operator. Default 15 min (the daemon's request window). */
   waitMs?: number;
-  /** Progress lines (the identity fingerprint to compare, waiting, done). */
+  /** Progress lines (the request sent, the identity fingerprint to compare). */
   log?: (line: string) => void;
+  /** Called once the request is sent, before waiting for an operator's decision. */
+  onWaiting?: (pairingId: string) => void;
 }
 
 export interface PairOutcome {
@@ -62,6 +64,7 @@ export async function pairNode(options: PairOptions): Promise<PairOutcome> {
     const pairingId = begun.pairingId?.ulid ?? '';
     log(`pairing request ${pairingId} sent over ${link.kind}; device ${identity.deviceId}`);
     log(`identity fingerprint ${identityFingerprint}: the operator should see the same before approving`);
+    options.onWaiting?.(pairingId);
     const deadline = Date.now() + (options.waitMs ?? 15 * 60_000);
     const pollMs = Math.max(200, begun.pollIntervalMs || 1_000);
     for (;;) {

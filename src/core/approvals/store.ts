@@ -11,7 +11,7 @@ export interface ApprovalRecord {
   principal: string;
   deviceId: string;
   channel: string | null;
-  subjectType: 'tool' | 'node_capability';
+  subjectType: 'tool' | 'node_capability' | 'browser_action';
   subjectId: string;
   toolName: string;
   inputJson: string;

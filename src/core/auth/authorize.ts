@@ -21,6 +21,11 @@ export const ACTION_SCOPES = {
   'devices.write': 'devices:write',
   'nodes.read': 'nodes:read',
   'nodes.invoke': 'nodes:write',
+  'canvas.read': 'canvas:read',
+  'canvas.write': 'canvas:write',
+  'canvas.rotate_key': 'canvas:admin',
+  'browser.read': 'browser:read',
+  'browser.write': 'browser:write',
 } as const;
 
 export type Action = keyof typeof ACTION_SCOPES;
@@ -35,7 +40,7 @@ export interface Owner {
 
 /** What an owned id names, for the not_found message: `run not found: <id>`. */
 export interface RecordRef {
-  kind: 'run' | 'session' | 'approval';
+  kind: 'run' | 'session' | 'approval' | 'canvas' | 'browser_session' | 'artifact';
   id: string;
 }
 

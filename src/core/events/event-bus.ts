@@ -1,36 +1,36 @@
-// EventBus: the one in-process publish/subscribe channel for run events.
+// EventBus: the one in-process publish/subscribe mechanism (run events by run id, canvas versions by canvas id).
 import type { RunEvent } from './run-event.js';
 
-type Listener = (event: RunEvent) => void;
+type Listener<E> = (event: E) => void;
 
-/** Delivers each published event synchronously to the listeners of its run, in publish order. */
-export class EventBus {
-  private readonly listeners = new Map<string, Set<Listener>>();
+/** Delivers each published event synchronously to the listeners of its topic, in publish order. */
+export class EventBus<E = RunEvent> {
+  private readonly listeners = new Map<string, Set<Listener<E>>>();
 
-  publish(event: RunEvent): void {
-    const set = this.listeners.get(event.runId);
+  publish(topic: string, event: E): void {
+    const set = this.listeners.get(topic);
     if (!set) return;
     for (const listener of [...set]) listener(event);
   }
 
   /** Returns the function that removes the listener. */
-  subscribe(runId: string, listener: Listener): () => void {
-    let set = this.listeners.get(runId);
+  subscribe(topic: string, listener: Listener<E>): () => void {
+    let set = this.listeners.get(topic);
     if (!set) {
       set = new Set();
-      this.listeners.set(runId, set);
+      this.listeners.set(topic, set);
     }
     set.add(listener);
     return () => {
-      const current = this.listeners.get(runId);
+      const current = this.listeners.get(topic);
       if (!current) return;
       current.delete(listener);
-      if (current.size === 0) this.listeners.delete(runId);
+      if (current.size === 0) this.listeners.delete(topic);
     };
   }
 
-  subscriberCount(runId?: string): number {
-    if (runId !== undefined) return this.listeners.get(runId)?.size ?? 0;
+  subscriberCount(topic?: string): number {
+    if (topic !== undefined) return this.listeners.get(topic)?.size ?? 0;
     let total = 0;
     for (const set of this.listeners.values()) total += set.size;
     return total;

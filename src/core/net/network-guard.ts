@@ -9,7 +9,11 @@ export interface NetworkAccess {
   allowPrivateNetworks: boolean;
   /** Host names or IP literals (no port) that may resolve to any address. */
   allowedHosts: readonly string[];
+  /** Where the operator sets the two fields above, named in refusals; the daemon's palyra.toml keys when omitted. */
+  settingNames?: { allowedHosts: string; allowPrivateNetworks: string };
 }
+
+const DAEMON_SETTING_NAMES = { allowedHosts: 'tools.http_allowed_hosts in palyra.toml', allowPrivateNetworks: 'tools.http_allow_private' };
 
 /** The one address a request is pinned to, so a second DNS answer cannot redirect it. */
 export interface VettedAddress {
@@ -36,9 +40,10 @@ export async function vetHost(hostname: string, access: NetworkAccess, signal: A
       const addressClass = classifyAddress(address);
       const permitted = addressClass === 'public' || (access.allowPrivateNetworks && PRIVATE_NETWORK_CLASSES.has(addressClass));
       if (!permitted) {
+        const names = access.settingNames ?? DAEMON_SETTING_NAMES;
         return {
           ok: false,
-          error: `blocked_address: ${host} resolves to ${address} (${addressClass}); the operator can permit it with allowedHosts or allowPrivateNetworks`,
+          error: `blocked_address: ${host} resolves to ${address} (${addressClass}); the operator can permit it with ${names.allowedHosts} or ${names.allowPrivateNetworks}`,
         };
       }
     }

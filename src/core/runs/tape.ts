@@ -39,7 +39,7 @@ export class RunTape {
       payloadJson: JSON.stringify(payload),
       createdAtMs: event.createdAtMs,
     });
-    this.bus.publish(event);
+    this.bus.publish(runId, event);
     if (isFinalEvent(event)) this.nextSeq.delete(runId);
     return event;
   }

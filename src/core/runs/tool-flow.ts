@@ -75,7 +75,7 @@ export async function runToolCall(deps: ToolFlowDeps, run: ActiveRun, call: Mode
 }
 
 async function askApproval(deps: ToolFlowDeps, run: ActiveRun, proposalId: string, call: ModelToolCall): Promise<Verdict> {
-  const subject = deps.registry.get(call.name)?.approvalSubject?.(call.input) ?? { type: 'tool' as const, id: toolSubjectId(call.name) };
+  const subject = deps.registry.get(call.name)?.approvalSubject?.(call.input, { sessionId: run.sessionId }) ?? { type: 'tool' as const, id: toolSubjectId(call.name) };
   const subjectId = subject.id;
   const cached = deps.approvals.cached(run.owner, run.sessionId, subjectId);
   if (cached) {
@@ -143,7 +143,7 @@ async function executeTool(run: ActiveRun, tool: NonNullable<ReturnType<ToolRegi
   const timeout = AbortSignal.timeout(tool.timeoutMs);
   const signal = AbortSignal.any([run.signal, timeout]);
   try {
-    const outcome = await tool.execute(input, { runId: run.runId, sessionId: run.sessionId, principal: run.owner.principal, signal });
+    const outcome = await tool.execute(input, { runId: run.runId, sessionId: run.sessionId, owner: run.owner, signal });
     if (timeout.aborted && !run.signal.aborted) return { success: false, output: null, error: 'timed out' };
     return outcome;
   } catch (error) {

@@ -10,6 +10,7 @@ export type ToolDecisionReason =
   | 'always_ask'
   | 'allowed_by_config'
   | 'read_only'
+  | 'session_scoped'
   | 'side_effects';
 
 export interface ToolDecision {
@@ -30,7 +31,8 @@ export function toolSubjectId(toolName: string): string {
 
 /**
  * Rules, first match wins: unknown tool → deny; listed in `deny` → deny; `alwaysAsk` tool → ask
- * (even when listed in `allow`); listed in `allow` → allow; read-only tool → allow; otherwise ask.
+ * (even when listed in `allow`); listed in `allow` → allow; read-only tool → allow; a tool acting only
+ * in the run's own session (canvases) → allow; otherwise ask.
  * Names in the config that match no tool have no effect.
  */
 export class ToolPolicy {
@@ -51,6 +53,7 @@ export class ToolPolicy {
     if (tool.alwaysAsk) return { decision: 'ask', reason: 'always_ask' };
     if (this.#allow.has(toolName)) return { decision: 'allow', reason: 'allowed_by_config' };
     if (tool.readOnly) return { decision: 'allow', reason: 'read_only' };
+    if (tool.sessionScoped) return { decision: 'allow', reason: 'session_scoped' };
     return { decision: 'ask', reason: 'side_effects' };
   }
 }

@@ -37,7 +37,7 @@ const ENV_NAME_OVERRIDES: Record<string, string> = {
   'model.model': 'PALYRA_MODEL',
 };
 
-const PATH_KEYS = new Set(['state_dir', 'tls.cert_path', 'tls.key_path', 'tls.client_ca_path']);
+const PATH_KEYS = new Set(['state_dir', 'tls.cert_path', 'tls.key_path', 'tls.client_ca_path', 'browser.chromium_path']);
 
 export function toSnakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -25,6 +25,7 @@ export interface ConfigFlags {
   /** Sets http.host, grpc.host and quic.host together. */
   host?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 type FlagName = Exclude<keyof ConfigFlags, 'config'>;
@@ -36,6 +37,7 @@ const FLAG_KEYS: Record<FlagName, { flag: string; keys: string[] }> = {
   quicPort: { flag: '--quic-port', keys: ['quic.port'] },
   host: { flag: '--host', keys: ['http.host', 'grpc.host', 'quic.host'] },
   logLevel: { flag: '--log-level', keys: ['log.level'] },
+  logFormat: { flag: '--log-format', keys: ['log.format'] },
 };
 
 const BOOLEAN_TEXT: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };

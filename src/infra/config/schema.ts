@@ -3,6 +3,9 @@ import Type from 'typebox';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: readable lines on a terminal, JSON lines otherwise (a file, a pipe, a supervisor). */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const MODEL_PROVIDERS = ['builtin', 'openai'] as const;
 
@@ -101,8 +104,39 @@ export const PalyraConfigSchema = Type.Object(
       httpMaxBytes: positiveInt(1_048_576),
       processAllowedCommands: stringList(),
     }),
+    canvas: section({
+      /** Lifetime of a canvas viewing token; the console renews it before it runs out. */
+      tokenTtlMs: Type.Integer({ minimum: 10_000, maximum: 86_400_000, default: 900_000 }),
+      maxStateBytes: Type.Integer({ minimum: 1024, maximum: 4_194_304, default: 65_536 }),
+      maxBundleBytes: Type.Integer({ minimum: 0, maximum: 16_777_216, default: 524_288 }),
+      maxAssets: Type.Integer({ minimum: 0, maximum: 1024, default: 32 }),
+      maxUpdatesPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 }),
+    }),
     journal: section({ maxPayloadBytes: positiveInt(262_144) }),
-    log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }) }),
+    browser: section({
+      /** Unset: on when a Chromium is found (chromium_path or PATH), off otherwise; `palyra status` says which and why. */
+      enabled: Type.Optional(Type.Boolean()),
+      /** Embedded: where the child binds (default 127.0.0.1:0, an ephemeral port). Not embedded: the palyra-browserd to call. */
+      endpoint: Type.Optional(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'host:port ([IPv6]:port)' })),
+      /** The browserd service token; embedded and unset: generated once into <state>/browserd-token (mode 0600). */
+      token: Type.Optional(Type.String({ minLength: 32 })),
+      /** Start and supervise palyra-browserd as a child process (restarted with backoff when it dies). */
+      embedded: Type.Boolean({ default: true }),
+      chromiumPath: path(),
+      /** Hosts (names or IP literals) the browser may reach even when they resolve to private addresses. */
+      allowPrivateHosts: stringList(),
+    }),
+    log: section({ level: Type.Enum([...LOG_LEVELS], { default: 'info' }), format: Type.Enum([...LOG_FORMATS], { default: 'auto' }) }),
+    nodeRpc: section({
+      /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
+      heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
+      /** The daemon's QUIC keep-alive PING; heartbeats already count as traffic, so this is only a safety net. */
+      keepAliveMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
+      /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
+      idleTimeoutMs: Type.Integer({ minimum: 2_000, maximum: 600_000, default: 30_000 }),
+      /** Open QUIC connections at most; beyond it new connections are closed at once (a paired device's replacement is always let in). */
+      maxConnections: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024 }),
+    }),
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@
 import type { CoreDeps } from '../../core/index.js';
 import { createApprovalStore } from './approval-store.js';
 import { cacheCredentialStore, cacheSessionStore } from './cached-stores.js';
+import { createCanvasStore } from './canvas-store.js';
 import { createCredentialStore } from './credential-store.js';
 import type { Db } from './db.js';
 import { SqliteJournalStore } from './journal-store.js';
@@ -21,5 +22,6 @@ export function createSqliteStores(db: Db, batcher: WriteBatcher): CoreDeps['sto
     runs: createRunStore(db, batcher),
     approvals: createApprovalStore(db),
     credentials: cacheCredentialStore(createCredentialStore(db)),
+    canvases: createCanvasStore(db),
   };
 }

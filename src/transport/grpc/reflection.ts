@@ -14,9 +14,10 @@ export const SERVED_SERVICES = [
   'palyra.gateway.v1.ApprovalsService',
   'palyra.auth.v1.AuthService',
   'palyra.node.v1.NodeAdminService',
+  'palyra.canvas.v1.CanvasService',
 ] as const;
 
-const PROTO_FILES = ['palyra/common/v1/common.proto', 'palyra/gateway/v1/gateway.proto', 'palyra/auth/v1/auth.proto', 'palyra/node/v1/node.proto'];
+const PROTO_FILES = ['palyra/common/v1/common.proto', 'palyra/gateway/v1/gateway.proto', 'palyra/auth/v1/auth.proto', 'palyra/node/v1/node.proto', 'palyra/canvas/v1/canvas.proto'];
 
 /** `proto/` of the package, found by walking up from this module (works from src/ and from dist/). */
 export function findProtoRoot(start = dirname(fileURLToPath(import.meta.url))): string {

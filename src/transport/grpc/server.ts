@@ -1,8 +1,9 @@
-// The gateway gRPC server (HTTP/2): listens, serves the gateway, approvals, auth, node admin, health and reflection services, shuts down.
+// The gateway gRPC server (HTTP/2): listens, serves the gateway, approvals, auth, node admin, canvas, health and reflection services, shuts down.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Core } from '../../core/index.js';
 import { AuthServiceService } from '../../gen/palyra/auth/v1/auth.js';
+import { CanvasServiceService } from '../../gen/palyra/canvas/v1/canvas.js';
 import { ApprovalsServiceService, GatewayServiceService } from '../../gen/palyra/gateway/v1/gateway.js';
 import { NodeAdminServiceService } from '../../gen/palyra/node/v1/node.js';
 import { type HandlerDeps, libraryRefusals } from './handler.js';
@@ -12,6 +13,7 @@ import { limitPublicCalls, PUBLIC_LIMIT_ENFORCED } from './public-limit.js';
 import { addStandardServices } from './reflection.js';
 import { approvalsService } from './services/approvals.js';
 import { authService } from './services/auth.js';
+import { canvasService } from './services/canvas.js';
 import { gatewayService, type HealthInfo } from './services/gateway.js';
 import { nodeAdminService } from './services/node-admin.js';
 import { createGatewayListener } from './listener.js';
@@ -19,7 +21,10 @@ import type { GrpcTlsOptions } from './tls.js';
 
 export { MAX_MESSAGE_BYTES };
 
-export type GrpcServerInfo = HealthInfo;
+export type GrpcServerInfo = HealthInfo & {
+  /** The bound listeners (`http` is where canvas frame URLs point), once known. */
+  listeners?: () => Record<string, string | null>;
+};
 
 export interface GrpcServerOptions {
   core: Core;
@@ -46,6 +51,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   server.addService(withRequestDecoding(ApprovalsServiceService), approvalsService(deps));
   server.addService(withRequestDecoding(AuthServiceService), authService(deps));
   server.addService(withRequestDecoding(NodeAdminServiceService), nodeAdminService(deps));
+  server.addService(withRequestDecoding(CanvasServiceService), canvasService(deps, () => options.info.listeners?.().http ?? null));
   const health = addStandardServices(server);
   for (const path of health.paths) libraryPaths.add(path);
   const stopLimitingPublicCalls = limitPublicCalls(deps, new Set([...health.paths, GatewayServiceService.getHealth.path]));

@@ -16,6 +16,8 @@ export interface ApiDeps {
   streams: StreamTracker;
   /** The built console app (index.html and assets), or null when this server serves none. */
   webRoot: string | null;
+  /** The built canvas runtime, or null when this server serves none. */
+  canvasRuntimeRoot: string | null;
   /** The admin port terminates TLS (cookies get `Secure`). */
   tls: boolean;
   /** The first step of every request (headers, rate limit, Host, Origin); also given to `fastifyOptions`. */

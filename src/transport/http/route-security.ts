@@ -13,6 +13,7 @@ declare module 'fastify' {
 export const SECURITY_SCHEMES = {
   bearer: { type: 'http', scheme: 'bearer', description: 'the admin token, or an API or session token holding the scope an operation lists' },
   consoleSession: { type: 'apiKey', in: 'cookie', name: 'palyra_console_session', description: 'a console session (it holds every scope)' },
+  canvasToken: { type: 'apiKey', in: 'query', name: 'token', description: 'a canvas token (minted by the console or CreateCanvas) that opens one canvas' },
 } as const;
 
 export type Credential = keyof typeof SECURITY_SCHEMES | 'none';

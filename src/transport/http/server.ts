@@ -21,13 +21,18 @@ import { answerClientError } from './client-errors.js';
 import { registerErrorHandlers, sendError } from './errors.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
+import { adminCanvasKeyRoutes } from './routes/admin/canvas-key.js';
 import { adminSessionTokenRoutes } from './routes/admin/session-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
 import { adminRunRoutes } from './routes/admin/runs.js';
 import { adminStatusRoutes } from './routes/admin/status.js';
 import { apiTokenRoutes } from './routes/api-tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { canvasFrameRoutes } from './routes/canvas/frame.js';
+import { canvasStateRoutes } from './routes/canvas/state.js';
+import { browserRoutes } from './routes/browser.js';
 import { consoleAuthRoutes } from './routes/console/auth.js';
+import { consoleCanvasRoutes } from './routes/console/canvases.js';
 import { consoleChatRoutes } from './routes/console/chat.js';
 import { consoleDiagnosticsRoutes } from './routes/console/diagnostics.js';
 import { consoleLiveRoutes } from './routes/console/live.js';
@@ -60,6 +65,8 @@ export interface HttpServerOptions {
   timeouts?: ConnectionTimeouts;
   /** The built console app to serve at `/` (see routes/web-app.ts). */
   webRoot?: string;
+  /** The built canvas runtime (runtime.js, runtime.css) served under /canvas/v1. */
+  canvasRuntimeRoot?: string;
 }
 
 /**
@@ -146,6 +153,8 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(adminSessionTokenRoutes, core);
       await admin.register(approvalRoutes, core);
       await admin.register(nodeRoutes, core);
+      await admin.register(adminCanvasKeyRoutes, core);
+      await admin.register(browserRoutes, core);
       admin.get('/openapi.json', async () => app.swagger());
     },
     { prefix: '/admin/v1' },
@@ -160,11 +169,21 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await console.register(consoleRunRoutes, deps);
       await console.register(approvalRoutes, core);
       await console.register(nodeRoutes, core);
+      await console.register(browserRoutes, core);
       await console.register(apiTokenRoutes, core);
       await console.register(consoleDiagnosticsRoutes, deps);
       await console.register(consoleLiveRoutes, deps);
+      await console.register(consoleCanvasRoutes, core);
     },
     { prefix: '/console/v1' },
+  );
+  await app.register(
+    async (canvas) => {
+      declareSecurity(canvas, 'canvasToken');
+      await canvas.register(canvasFrameRoutes, { core, runtimeRoot: deps.canvasRuntimeRoot, consoleOrigins: deps.settings.allowedOrigins });
+      await canvas.register(canvasStateRoutes, deps);
+    },
+    { prefix: '/canvas/v1' },
   );
   await app.register(webAppRoutes, { webRoot: deps.webRoot });
 };
@@ -181,6 +200,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const tls = options.tls !== undefined;
   const guard = new RequestGuard({ tls, ...settings, metrics: options.core.metrics });
   const app = Fastify(fastifyOptions({ ...options, guard }));
-  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), webRoot: options.webRoot ?? null, tls, settings, guard });
+  await app.register(httpApi, { core: options.core, info: options.info, streams: new StreamTracker(options.core.metrics), webRoot: options.webRoot ?? null, canvasRuntimeRoot: options.canvasRuntimeRoot ?? null, tls, settings, guard });
   return app;
 }

@@ -16,6 +16,9 @@ export interface NodeRpcServerOptions {
   port: number;
   logger: Logger;
   maxConnections?: number;
+  /** QUIC keep-alive and idle timeout (QuicListenerOptions). */
+  keepAliveMs?: number;
+  idleTimeoutMs?: number;
   /** Also serve TLS over TCP. Default true. */
   tcpFallback?: boolean;
 }
@@ -37,11 +40,12 @@ export async function startNodeRpcServer(options: NodeRpcServerOptions): Promise
   const faults = new PeerFaults(options.logger);
   const dispatcher = createDispatcher({ core: options.core, logger: options.logger, faults });
   const common = { devices: options.core.devices, connections, dispatcher, faults, certificates: options.certificates, caPem: options.caPem, host: options.host, logger: options.logger, ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) };
+  const timing = { ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) };
   let quic: QuicListener | undefined;
   let tls: TlsListener | undefined;
   try {
     for (let attempt = 1; ; attempt += 1) {
-      quic = await startQuicListener({ ...common, port: options.port });
+      quic = await startQuicListener({ ...common, ...timing, port: options.port });
       if (options.tcpFallback === false) break;
       try {
         tls = await startTlsListener({ ...common, port: quic.port });

@@ -25,3 +25,4 @@ export type ChainVerdict = Ok<'/console/v1/audit/verify', 'post'>;
 export type Diagnostics = Ok<'/console/v1/diagnostics', 'get'>;
 export type MetricsSample = Ok<'/console/v1/metrics/history', 'get'>['samples'][number];
 export type ConsoleLogin = Ok<'/console/v1/auth/session', 'get'>;
+export type CanvasSummary = Ok<'/console/v1/chat/sessions/{id}/canvases', 'get'>['canvases'][number];

@@ -1,12 +1,15 @@
 // Which cached queries a change in the daemon makes stale: journal event kinds → query-key roots.
 
 /** Query-key roots used by the pages; every query key starts with one of them. */
-export type QueryRoot = 'session' | 'sessions' | 'runs' | 'run' | 'approvals' | 'nodes' | 'pairing' | 'tokens' | 'audit' | 'overview';
+export type QueryRoot = 'session' | 'sessions' | 'runs' | 'run' | 'approvals' | 'nodes' | 'pairing' | 'tokens' | 'audit' | 'overview' | 'canvases';
 
 const BY_PREFIX: Array<[string, QueryRoot[]]> = [
   ['run.', ['runs', 'run', 'sessions', 'overview']],
   ['approval.', ['approvals', 'runs', 'run', 'overview']],
   ['session.', ['sessions']],
+  // Not canvas.updated: a canvas's versions reach its frame over its own stream, not through the list.
+  ['canvas.created', ['canvases']],
+  ['canvas.closed', ['canvases']],
   ['device.pairing', ['pairing', 'nodes']],
   ['device.', ['nodes', 'overview']],
   ['node.', ['nodes', 'overview']],

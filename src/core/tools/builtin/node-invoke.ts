@@ -44,7 +44,7 @@ export function createNodeInvokeTool(nodes: Pick<NodeService, 'invoke'>): Tool {
     },
     async execute(input, toolCtx) {
       const args = input as NodeInvokeArgs;
-      const ctx = createContext({ principal: toolCtx.principal, deviceId: SYSTEM_DEVICE_ID, scopes: ['nodes:write'], credential: 'internal', signal: toolCtx.signal });
+      const ctx = createContext({ principal: toolCtx.owner.principal, deviceId: SYSTEM_DEVICE_ID, scopes: ['nodes:write'], credential: 'internal', signal: toolCtx.signal });
       let taskId = '';
       try {
         const result = await nodes.invoke(ctx, {

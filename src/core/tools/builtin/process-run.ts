@@ -9,6 +9,8 @@ import type { Tool, ToolOutcome } from '../tool.js';
 export interface ProcessRunConfig {
   /** Commands that may run, matched exactly as written (a bare name is looked up on the daemon's PATH). */
   allowedCommands: readonly string[];
+  /** Where the operator lists them, named in refusals; the daemon's palyra.toml key when omitted. */
+  settingName?: string;
 }
 
 export const MAX_OUTPUT_BYTES = 64 * 1024;
@@ -42,6 +44,7 @@ type ProcessRunInput = Static<typeof ProcessRunInput>;
  */
 export function createProcessRunTool(config: ProcessRunConfig): Tool {
   const allowed = new Set(config.allowedCommands);
+  const settingName = config.settingName ?? 'tools.process_allowed_commands in palyra.toml';
   return {
     name: 'palyra.process.run',
     description:
@@ -54,9 +57,9 @@ export function createProcessRunTool(config: ProcessRunConfig): Tool {
     async execute(input, ctx) {
       const call = input as ProcessRunInput;
       if (allowed.size === 0) {
-        return failure('palyra.process.run is disabled: the operator has allowed no commands (process.allowedCommands)');
+        return failure(`palyra.process.run is disabled: the operator has allowed no commands (${settingName})`);
       }
-      if (!allowed.has(call.command)) return failure(`command ${JSON.stringify(call.command)} is not in the allowed commands`);
+      if (!allowed.has(call.command)) return failure(`command ${JSON.stringify(call.command)} is not in the allowed commands (${settingName})`);
       if (call.cwd !== undefined && !isAbsolute(call.cwd)) return failure('cwd must be an absolute path');
       if (ctx.signal.aborted) return failure('aborted');
       return runProcess(call, ctx.signal);

@@ -20,6 +20,7 @@ export const DECISIONS = {
 const SUBJECT_TYPES = {
   tool: ApprovalSubjectType.APPROVAL_SUBJECT_TYPE_TOOL,
   node_capability: ApprovalSubjectType.APPROVAL_SUBJECT_TYPE_NODE_CAPABILITY,
+  browser_action: ApprovalSubjectType.APPROVAL_SUBJECT_TYPE_BROWSER_ACTION,
 } as const satisfies Record<CoreApproval['subjectType'], ApprovalSubjectType>;
 
 export function scopeToProto(scope: string): ApprovalDecisionScope {

@@ -8,7 +8,7 @@ import { notFound, paramTooLong } from '../errors.js';
 
 /** The pages' policy: only the daemon's own scripts, styles and API; nothing inline, never framed. */
 export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; frame-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Paths that belong to the API: an unknown one there is a JSON 404, never the app. */
 const API_PREFIXES = ['/admin', '/console', '/canvas', '/healthz', '/readyz', '/metrics'];

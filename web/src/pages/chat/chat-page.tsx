@@ -5,6 +5,7 @@ import { Link, useLocation } from 'wouter';
 import { api, unwrap } from '../../api/client';
 import { Empty, ErrorBox, Loading } from '../../components/states';
 import { formatTime } from '../../lib/format';
+import { CanvasPane } from './canvas-pane';
 import { Conversation } from './conversation';
 
 export function ChatPage({ sessionId }: { sessionId: string | null }) {
@@ -69,6 +70,7 @@ export function ChatPage({ sessionId }: { sessionId: string | null }) {
       <section className="conversation" aria-label="Conversation">
         {sessionId ? <Conversation key={sessionId} sessionId={sessionId} /> : <Empty>Pick a session on the left, or start a new chat.</Empty>}
       </section>
+      {sessionId ? <CanvasPane key={sessionId} sessionId={sessionId} /> : null}
     </div>
   );
 }

@@ -17,6 +17,11 @@ export const SCOPES = [
   'devices:write',
   'nodes:read',
   'nodes:write',
+  'canvas:read',
+  'canvas:write',
+  'canvas:admin',
+  'browser:read',
+  'browser:write',
 ] as const satisfies readonly Scope[];
 
 // A scope the daemon adds (other than the `*` wildcard) and this list lacks fails the build here.

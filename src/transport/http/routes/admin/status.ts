@@ -1,6 +1,7 @@
 // GET /admin/v1/status: what the daemon is doing right now.
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { BrowserStatus } from '../../../../core/browser/browser-port.js';
 import type { Core } from '../../../../core/index.js';
 import { nullable, responses } from '../../schemas/common.js';
 
@@ -20,6 +21,18 @@ export const StatusWire = Type.Object({
   active_runs: Type.Integer(),
   pending_approvals: Type.Integer(),
   journal: Type.Object({ events: Type.Integer(), head_hash: nullable(Type.String()) }),
+  browser: nullable(
+    Type.Object({
+      enabled: Type.Boolean(),
+      state: Type.String({ description: 'disabled, starting, up, restarting or down' }),
+      reason: Type.String({ description: 'why the browser service is on or off' }),
+      embedded: Type.Boolean(),
+      endpoint: nullable(Type.String()),
+      chromium: nullable(Type.String()),
+      restarts: Type.Integer(),
+      last_error: nullable(Type.String()),
+    }),
+  ),
 });
 
 /** The status document shared by /admin/v1/status and /console/v1/diagnostics. */
@@ -35,6 +48,20 @@ export async function daemonStatus(core: Core, info: StatusInfo): Promise<Static
     active_runs: core.runs.activeCount,
     pending_approvals: core.approvals.pendingCount,
     journal: { events: head?.seq ?? 0, head_hash: head?.hash ?? null },
+    browser: core.browser ? browserStatusToWire(core.browser.status()) : null,
+  };
+}
+
+function browserStatusToWire(status: BrowserStatus) {
+  return {
+    enabled: status.enabled,
+    state: status.state,
+    reason: status.reason,
+    embedded: status.embedded,
+    endpoint: status.endpoint,
+    chromium: status.chromium,
+    restarts: status.restarts,
+    last_error: status.lastError,
   };
 }
 

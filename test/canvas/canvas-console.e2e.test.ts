@@ -1,0 +1,144 @@
+// The canvas pane in Chromium: live versions from an agent run, XSS attempts inert, the frame isolated, a form reaching the agent.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Frame } from 'playwright-core';
+import { type ConsolePage, inPage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
+import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const XSS_MARK = 'window.top.postMessage("xss", "*")';
+const XSS_STATE = {
+  title: '<img src=x onerror=alert(1)>',
+  components: [
+    { type: 'text', text: `<img src=x onerror='${XSS_MARK}'>` },
+    { type: 'markdown', text: `# <script>${XSS_MARK}</script>\n[click](javascript:${XSS_MARK})\n<img src=x onerror='${XSS_MARK}'>\n<svg onload='${XSS_MARK}'><script>${XSS_MARK}</script></svg>` },
+    { type: 'table', columns: ['<b onmouseover=x>'], rows: [[`<svg/onload=${XSS_MARK}>`]] },
+    { type: 'image', asset: `javascript:${XSS_MARK}`, alt: 'x' },
+    { type: 'image', asset: 'evil.svg', alt: 'svg with a script' },
+    { type: 'kv', items: [{ key: '<iframe src=javascript:alert(1)>', value: '"><script>alert(1)</script>' }] },
+  ],
+};
+const EVIL_SVG = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg"><script>${XSS_MARK}</script><rect width="4" height="4"/></svg>`).toString('base64');
+
+describe('canvas pane in Chromium', () => {
+  let daemon: TestDaemon;
+  let browser: Browser;
+  let console: ConsolePage;
+  let sessionId: string;
+
+  async function agent(prompt: string): Promise<string> {
+    const response = await daemon.admin('/admin/v1/runs', { method: 'POST', body: JSON.stringify({ prompt, session_key: 'canvas-e2e' }) });
+    const run = (await response.json()) as { run_id: string; session_id: string; state: string };
+    assert.equal(run.state, 'done');
+    sessionId = run.session_id;
+    return run.run_id;
+  }
+
+  async function canvasFrame(title: string, tab = title): Promise<Frame> {
+    await console.page.getByRole('tab', { name: tab }).click();
+    const handle = await console.page.locator(`iframe[title="Canvas: ${title}"]`).elementHandle();
+    const frame = await handle?.contentFrame();
+    assert.ok(frame);
+    await frame.locator('form').waitFor();
+    return frame;
+  }
+
+  before(async () => {
+    daemon = await startDaemon({ env: { PALYRA_RUNS_MAX_TOOL_CALLS: '64', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '10000' } });
+    browser = await launchChromium();
+    console = await openConsole(browser, daemon);
+    console.allow('/console/v1/auth/session');
+    // The image component pointing outside the bundle path is refused by the runtime, not requested; the
+    // frame's own refusals of script-y content show up as CSP reports, which are the point of the test.
+    console.allow('Content Security Policy');
+    await signIn(console.page, daemon);
+  });
+  after(async () => {
+    await console.close();
+    await browser.close();
+    await daemon.stop();
+    removeStateDir(daemon.stateDir);
+  });
+
+  it('an agent run creates a canvas, updates it 20 times and patches it → the pane shows every version in order, each within 100 ms', async () => {
+    await agent('@tool palyra.canvas.create {"title":"Progress","state":{"components":[{"type":"progress","label":"done","value":0}]}}');
+    await console.page.goto(`/chat/${sessionId}`);
+    await canvasFrame('Progress');
+    await inPage(console.page, `window.__rendered = []; window.addEventListener('message', (event) => {
+      if (event.data && event.data.type === 'palyra.canvas.rendered') window.__rendered.push({ version: event.data.version, lagMs: Date.now() - event.data.updated_at_unix_ms });
+    }); 0`);
+    const updates = Array.from({ length: 20 }, (_, i) => `@tool palyra.canvas.update {"state":{"components":[{"type":"progress","label":"done","value":${(i + 1) * 5}},{"type":"bar_chart","labels":["a","b"],"values":[${i},${20 - i}]}]}}`);
+    await agent([...updates, '@tool palyra.canvas.patch {"patch":[{"op":"add","path":"/components/-","value":{"type":"heading","text":"Finished"}}]}'].join('\n'));
+    // Polled from the test: waitForFunction with source text is eval in the page, which the console's CSP forbids.
+    for (let waited = 0; (await inPage<number>(console.page, 'window.__rendered.length')) < 21; waited += 50) {
+      assert.ok(waited < 10_000, 'the 21 versions did not all reach the page');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const rendered = await inPage<{ version: number; lagMs: number }[]>(console.page, 'window.__rendered');
+    assert.deepEqual(rendered.map((entry) => entry.version), Array.from({ length: 21 }, (_, i) => i + 2));
+    const worst = Math.max(...rendered.map((entry) => entry.lagMs));
+    assert.ok(worst <= 100, `slowest version reached the page ${worst} ms after its update (${rendered.map((entry) => entry.lagMs).join(' ')})`);
+    const frame = await canvasFrame('Progress');
+    assert.equal(await frame.locator('h2').textContent(), 'Finished');
+    console.assertClean();
+  });
+
+  it('XSS attempts in state (img onerror, javascript: link, SVG with script, raw HTML in markdown) → shown as text, nothing runs', async () => {
+    await agent(`@tool palyra.canvas.create ${JSON.stringify({ title: 'Hostile', state: XSS_STATE, assets: [{ path: 'evil.svg', content_type: 'image/svg+xml', base64: EVIL_SVG }] })}`);
+    await inPage(console.page, `window.__xss = 0; window.addEventListener('message', (event) => { if (event.data === 'xss') window.__xss += 1; }); window.alert = () => { window.__xss += 1; }; 0`);
+    const frame = await canvasFrame('Hostile');
+    await frame.locator('img[alt="svg with a script"]').evaluate('(img) => img.complete || new Promise((resolve) => img.addEventListener("load", resolve))');
+    const counts = await inPage<Record<string, number>>(frame, `({
+      scripts: document.querySelectorAll('script').length,
+      handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+      svg: document.querySelectorAll('main svg').length,
+      links: [...document.querySelectorAll('a')].filter((a) => !/^https?:/.test(a.href)).length,
+      bundleImages: document.querySelectorAll('img[src*="/bundle/"]').length,
+    })`);
+    assert.deepEqual(counts, { scripts: 1, handlers: 0, svg: 0, links: 0, bundleImages: 1 });
+    assert.match((await frame.locator('p').first().textContent()) ?? '', /<img src=x onerror=/);
+    await frame.locator('.markdown').click();
+    assert.equal(await inPage<number>(console.page, 'window.__xss'), 0);
+  });
+
+  it('script in the frame cannot read console cookies or storage, call /console/v1 with credentials, or navigate the top window', async () => {
+    const frame = await canvasFrame('Progress');
+    const probe = await inPage<Record<string, string>>(frame, `(async () => {
+      const attempt = async (fn) => { try { return String(await fn()); } catch (error) { return 'refused: ' + error.name; } };
+      return {
+        cookie: await attempt(() => document.cookie),
+        storage: await attempt(() => localStorage.getItem('x')),
+        parentDom: await attempt(() => window.parent.document.cookie),
+        api: await attempt(async () => (await fetch(${JSON.stringify(`${daemon.ready.http}/console/v1/auth/session`)}, { credentials: 'include' })).status),
+        navigate: await attempt(() => { window.top.location.href = ${JSON.stringify(`${daemon.ready.http}/pwned`)}; return 'assigned'; }),
+      };
+    })()`);
+    assert.match(probe.cookie as string, /^refused: SecurityError/);
+    assert.match(probe.storage as string, /^refused: SecurityError/);
+    assert.match(probe.parentDom as string, /^refused: SecurityError/);
+    assert.match(probe.api as string, /^refused: TypeError/, 'a credentialed cross-origin fetch is blocked by CORS');
+    await console.page.waitForTimeout(200);
+    assert.match(console.page.url(), /\/chat\//, `the console stayed put (navigate: ${probe.navigate})`);
+  });
+
+  it('a form submitted in the canvas → a run in its session whose user message is the canvas_event; a closed canvas is read-only', async () => {
+    await agent('@tool palyra.canvas.create {"title":"Form","state":{"components":[{"type":"input","name":"city","label":"City"},{"type":"select","name":"unit","label":"Unit","options":["C","F"]},{"type":"button","id":"submit","label":"Send"}]}}');
+    const frame = await canvasFrame('Form');
+    await frame.getByLabel('City').fill('Lisbon');
+    await frame.getByLabel('Unit').selectOption('F');
+    const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Send' }).click()]);
+    assert.equal(response.status(), 202);
+    const { run_id } = (await response.json()) as { run_id: string };
+    let reply = '';
+    for (let attempt = 0; attempt < 50 && !reply; attempt += 1) {
+      const tape = (await (await daemon.admin(`/admin/v1/runs/${run_id}/tape`)).json()) as { events: { event_type: string; payload: { reply_text?: string } }[] };
+      reply = tape.events.find((event) => event.event_type === 'message.replied')?.payload.reply_text ?? '';
+      if (!reply) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(reply, /^You said: canvas_event \{"canvas_id":"[0-9A-Z]{26}","title":"Form","version":1,"action":"submit","values":\{"city":"Lisbon","unit":"F"\}\}$/);
+    await agent('@tool palyra.canvas.close {}');
+    await console.page.getByRole('tab', { name: 'Form (closed)' }).waitFor();
+    const closed = await canvasFrame('Form', 'Form (closed)');
+    await closed.getByText('This canvas is closed.').waitFor();
+    assert.equal(await closed.getByRole('button', { name: 'Send' }).isDisabled(), true);
+  });
+});
