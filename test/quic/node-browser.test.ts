@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { newId } from '../../src/core/ids.js';
+import { NodeAdminServiceClient } from '../../src/gen/palyra/node/v1/node.js';
 import { html, startSite, type TestSite } from '../helpers/browserd.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { call } from '../helpers/grpc-client.js';
 import { makeNodeDir, type NodeProcess, pairWithDaemon, removeNodeDir, startNodeProcess, waitForNode } from '../helpers/node-host.js';
 
 interface TapeEvent { event_type: string; payload: Record<string, unknown> }
@@ -98,6 +102,25 @@ describe('browser capabilities on a node (real daemon, node host and Chromium)',
     assert.equal(small.success, false);
     assert.match(small.error, /^resource_exhausted: screenshot of \d+ bytes exceeds max_bytes 1152/);
     assert.equal((await invoke('browser.session.close', {})).success, true);
+  });
+
+  test('another principal names my session → the same not_found as an unknown id; I still use it', async () => {
+    const mine = String((await invoke('browser.session.create', {})).output?.['session_id']);
+    const client = new NodeAdminServiceClient(daemon.ready.grpc, grpc.credentials.createInsecure());
+    try {
+      const as = (sessionId: string) =>
+        call(client, client.invokeNode, { v: 1, deviceId: { ulid: deviceId }, capability: 'browser.title', inputJson: Buffer.from(JSON.stringify({ session_id: sessionId })), timeoutMs: 0, maxOutputBytes: 0 }, { token: daemon.adminToken, principal: 'admin:intruder', deviceId: newId() });
+      const foreign = await as(mine);
+      const unknown = newId();
+      const missing = await as(unknown);
+      assert.equal(foreign.success, false);
+      assert.equal(foreign.error, `not_found: browser session not found: ${mine}`);
+      assert.equal(missing.error, `not_found: browser session not found: ${unknown}`);
+    } finally {
+      client.close();
+    }
+    assert.equal((await invoke('browser.title', { session_id: mine })).success, true);
+    assert.equal((await invoke('browser.session.close', { session_id: mine })).success, true);
   });
 
   test('budget: more sessions than max_sessions_per_principal → resource_exhausted', async () => {
