@@ -51,7 +51,11 @@ export async function navigatePage(session: BrowserSession, page: Page, url: URL
   try {
     response = await gotoOnce(page, url, timeoutMs);
   } catch (error) {
-    throw navigationError(session, error, url, timeoutMs, startedWallMs);
+    const failure = navigationError(session, error, url, timeoutMs, startedWallMs);
+    // Chromium commits its error page for a refused load some time later; leaving the tab on about:blank
+    // now means that late commit cannot cancel the session's next navigation.
+    await page.goto('about:blank', { timeout: timeoutMs }).catch(() => undefined);
+    throw failure;
   }
   const latencyMs = Math.round(performance.now() - startedMs);
   let redirects = 0;
@@ -79,8 +83,9 @@ async function bodyBytes(response: Response): Promise<number> {
 }
 
 /**
- * page.goto, again (at most twice more) when another navigation interrupted it: after a refused
- * navigation Chromium commits its error page late, and that commit cancels the next goto.
+ * page.goto, again (at most twice more) when another navigation interrupted it (a late error-page
+ * commit, a page script navigating): the interrupting navigation is let finish first, so the retry does
+ * not cancel it and get cancelled in turn.
  */
 async function gotoOnce(page: Page, url: URL, timeoutMs: number) {
   for (let attempt = 1; ; attempt += 1) {
@@ -88,6 +93,7 @@ async function gotoOnce(page: Page, url: URL, timeoutMs: number) {
       return await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
     } catch (error) {
       if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('is interrupted by another navigation')) throw error;
+      await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => undefined);
     }
   }
 }
