@@ -1,37 +1,21 @@
 // palyra.browser.v1.BrowserService over the browser engine: every method authenticated, session-scoped ones owner-checked.
-import type { Page } from 'playwright-core';
 import type { BrowserServiceServer } from '../../gen/palyra/browser/v1/browser.js';
 import { CoreError } from '../../core/errors.js';
 import { checkVersion, optionalId, PROTOCOL_MAJOR, requiredId, toCanonicalId } from '../../transport/grpc/convert/ids.js';
-import { exportPdf, parseImageFormat, screenshotPage } from '../engine/capture.js';
+import { exportPdf } from '../engine/capture.js';
 import type { BrowserEngine } from '../engine/engine.js';
 import { listLimit } from '../engine/limits.js';
 import { checkNavigation, navigatePage } from '../engine/navigation.js';
-import { observePage } from '../engine/observe.js';
-import { clickElement, pressKey, required, scrollBy, selectOptions, typeInto, waitForTarget } from '../engine/page-actions.js';
-import type { ActionRecord, BrowserSession } from '../engine/session.js';
-import { capUtf8 } from '../engine/text-caps.js';
+import { required, scrollBy, selectOptions } from '../engine/page-actions.js';
+import type { BrowserSession } from '../engine/session.js';
+import { clickInSession, logged, navigateSession, observeSession, pressInSession, readTitle, screenshotSession, typeInSession, waitInSession, withinCap } from '../engine/session-actions.js';
 import { actionLogToProto, budgetFromProto, budgetToProto, summaryToProto, tabToProto } from './convert.js';
 import { type BrowserHandlerDeps, browserUnary } from './handler.js';
 
 const v = PROTOCOL_MAJOR;
-const DEFAULT_MAX_TITLE_BYTES = 4096;
 
 export interface BrowserServiceDeps extends BrowserHandlerDeps {
   engine: BrowserEngine;
-}
-
-function timeoutWithin(requestedMs: number, budgetMs: number): number {
-  return requestedMs > 0 ? Math.min(requestedMs, budgetMs) : budgetMs;
-}
-
-/** Runs a counted action and returns its result with the action log entry. */
-async function logged<T>(session: BrowserSession, action: string, selector: string, timeoutMs: number, run: (page: Page) => Promise<T>): Promise<{ result: T; log: ActionRecord }> {
-  const startedAtMs = Date.now();
-  const what = selector === '' ? action : `${action} on ${JSON.stringify(selector.slice(0, 200))}`;
-  const result = await session.act(action, what, timeoutMs, run);
-  const attempts = typeof result === 'number' ? result : 1;
-  return { result, log: { action, selector, startedAtMs, completedAtMs: Date.now(), attempts, pageUrl: session.activeTabUrl } };
 }
 
 export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
@@ -91,41 +75,33 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
 
     navigate: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const input = { url: request.url, timeoutMs: request.timeoutMs, allowRedirects: request.allowRedirects, maxRedirects: request.maxRedirects, allowPrivateTargets: request.allowPrivateTargets };
-      const url = checkNavigation(session, input);
-      const result = await session.act('navigate', `navigation to ${url.origin}`, session.settings.budget.navigationTimeoutMs, (page) => navigatePage(session, page, url, input));
+      const result = await navigateSession(session, { url: request.url, timeoutMs: request.timeoutMs, allowRedirects: request.allowRedirects, maxRedirects: request.maxRedirects, allowPrivateTargets: request.allowPrivateTargets });
       return { v, finalUrl: result.finalUrl, statusCode: result.statusCode, title: result.title, bodyBytes: result.bodyBytes, latencyMs: result.latencyMs };
     }),
 
     click: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const selector = required(request.selector, 'selector');
-      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
-      const { log } = await logged(session, 'click', selector, timeoutMs, (page) => clickElement(page, selector, timeoutMs, request.maxRetries));
+      const log = await clickInSession(session, request);
       return { v, actionLog: actionLogToProto(log) };
     }),
 
     type: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const selector = required(request.selector, 'selector');
-      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
-      const { log } = await logged(session, 'type', selector, timeoutMs, (page) => typeInto(page, selector, request.text, request.clearExisting, timeoutMs));
+      const log = await typeInSession(session, request);
       return { v, typedBytes: Buffer.byteLength(request.text), actionLog: actionLogToProto(log) };
     }),
 
     press: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const key = required(request.key, 'key');
-      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
-      const { log } = await logged(session, 'press', '', timeoutMs, (page) => pressKey(page, key));
-      return { v, key, actionLog: actionLogToProto(log) };
+      const log = await pressInSession(session, request);
+      return { v, key: request.key, actionLog: actionLogToProto(log) };
     }),
 
     select: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
       const selector = required(request.selector, 'selector');
       if (request.values.length === 0) throw new CoreError('invalid_argument', 'values is required');
-      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
+      const timeoutMs = withinCap(request.timeoutMs, session.settings.budget.actionTimeoutMs);
       const { result, log } = await logged(session, 'select', selector, timeoutMs, (page) => selectOptions(page, selector, request.values, timeoutMs));
       return { v, selectedValues: result, actionLog: actionLogToProto(log) };
     }),
@@ -138,30 +114,24 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
 
     waitFor: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const timeoutMs = timeoutWithin(request.timeoutMs, session.settings.budget.actionTimeoutMs);
-      const { result, log } = await logged(session, 'wait_for', request.selector, timeoutMs, (page) => waitForTarget(page, request.selector, request.text, timeoutMs));
+      const { result, log } = await waitInSession(session, request);
       return { v, waitedMs: result.waitedMs, matchedSelector: result.matchedSelector, matchedText: result.matchedText, actionLog: actionLogToProto(log) };
     }),
 
     getTitle: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const title = await session.act('get_title', 'get_title', session.settings.budget.actionTimeoutMs, (page) => page.title());
-      return { v, title: capUtf8(title, request.maxTitleBytes > 0 ? request.maxTitleBytes : DEFAULT_MAX_TITLE_BYTES).text };
+      return { v, title: await readTitle(session, request.maxTitleBytes) };
     }),
 
     screenshot: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const format = parseImageFormat(request.format);
-      const { budget } = session.settings;
-      const maxBytes = timeoutWithin(request.maxBytes, budget.maxScreenshotBytes);
-      const shot = await session.act('screenshot', 'screenshot', budget.actionTimeoutMs, (page) => screenshotPage(page, format, maxBytes, budget.actionTimeoutMs));
+      const shot = await screenshotSession(session, request);
       return { v, imageBytes: shot.bytes, mimeType: shot.mimeType };
     }),
 
     observe: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const { budget } = session.settings;
-      const seen = await session.act('observe', 'observe', budget.actionTimeoutMs, (page) => observePage(page, request, budget.actionTimeoutMs, budget.maxResponseBytes));
+      const seen = await observeSession(session, request);
       return {
         v,
         pageUrl: seen.pageUrl,
@@ -253,7 +223,7 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
     exportPdf: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
       const { budget } = session.settings;
-      const maxBytes = timeoutWithin(request.maxBytes, budget.maxResponseBytes);
+      const maxBytes = withinCap(request.maxBytes, budget.maxResponseBytes);
       const pdf = await session.act('export_pdf', 'export_pdf', budget.navigationTimeoutMs, (page) => exportPdf(page, maxBytes));
       return { v, pdfBytes: pdf.bytes, mimeType: pdf.mimeType, sizeBytes: pdf.bytes.length, sha256: pdf.sha256 };
     }),

@@ -73,7 +73,7 @@ export function registerNodeCommands(program: Command): void {
     .command('run')
     .description('connect to the paired daemon and run the tasks it sends (reconnects until stopped)')
     .option('--state-dir <dir>', 'node state directory', defaultStateDir())
-    .option('--config <file>', 'node config (node.toml): allowed commands, HTTP access, concurrency')
+    .option('--config <file>', 'node config (node.toml): allowed commands, HTTP access, concurrency, browser')
     .addOption(transportOption())
     .action(async (options: { stateDir: string; config?: string; transport: TransportChoice }, command: Command) => {
       const output = createOutput({ json: readGlobalOptions(command).json });

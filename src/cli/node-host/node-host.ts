@@ -1,5 +1,6 @@
 // `palyra node run`: stays connected (reconnect with backoff), registers, heartbeats, renews its certificate, runs pushed tasks.
 import { CoreError, isCoreError } from '../../core/errors.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../../core/nodes/nodes.js';
 import type { NodeTask, OpenTaskChannelResponse } from '../../gen/palyra/node/v1/node.js';
 import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdentity, saveTlsCredentials } from '../../infra/crypto/node-identity.js';
 import { PACKAGE_VERSION } from '../../infra/package-version.js';
@@ -8,6 +9,7 @@ import { type Capabilities, createCapabilities, nodePlatform } from './capabilit
 import { loadDaemonPin } from './daemon-pin.js';
 import { dial, type NodeLink, type TransportChoice } from './dial.js';
 import { FinishedTasks } from './finished-tasks.js';
+import { NodeBrowser } from './node-browser.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeRpcClient, type TaskChannelClient } from './rpc-client.js';
 
@@ -48,6 +50,8 @@ export class NodeHost {
   private channel: TaskChannelClient | null = null;
   private readonly running = new Map<string, AbortController>();
   private readonly finished: FinishedTasks;
+  /** The browser engine behind `browser.*`, kept across reconnects; only when node.toml enables it. */
+  private readonly browser: NodeBrowser | undefined;
   private wake: (() => void) | null = null;
   /** Resolves when the host stops (after `stop()` or a fatal error), with the fatal error if any. */
   readonly done: Promise<CoreError | null>;
@@ -55,6 +59,7 @@ export class NodeHost {
 
   constructor(private readonly options: NodeHostOptions) {
     this.finished = new FinishedTasks(options.stateDir);
+    this.browser = options.config.browser.enabled ? new NodeBrowser(options.config.browser, options.stateDir) : undefined;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -71,6 +76,7 @@ export class NodeHost {
     this.channel?.close();
     await this.link?.close();
     await this.done;
+    await this.browser?.close();
   }
 
   private emit(event: NodeHostEvent): void {
@@ -132,7 +138,7 @@ export class NodeHost {
     }
     this.emit({ type: 'connected', transport: link.kind });
     const client = new NodeRpcClient(link);
-    const capabilities = this.options.capabilities ?? createCapabilities(this.options.config, identity.deviceId);
+    const capabilities = this.options.capabilities ?? createCapabilities(this.options.config, identity.deviceId, this.browser);
     let channel: TaskChannelClient | null = null;
     let heartbeat: NodeJS.Timeout | undefined;
     try {
@@ -195,7 +201,7 @@ export class NodeHost {
       let outcome: { success: boolean; output: unknown; error: string };
       try {
         input = task.inputJson.length > 0 ? JSON.parse(task.inputJson.toString('utf8')) : null;
-        outcome = await capabilities.run(task.capability, input, abort.signal);
+        outcome = await capabilities.run(task.capability, input, { signal: abort.signal, principal: task.requestedBy, maxOutputBytes: task.maxOutputBytes > 0 ? Number(task.maxOutputBytes) : DEFAULT_MAX_OUTPUT_BYTES });
       } catch (error) {
         outcome = { success: false, output: null, error: `invalid task input: ${error instanceof Error ? error.message : String(error)}` };
       }

@@ -12,6 +12,8 @@ export interface NodeTaskDelivery {
   /** 1 on first delivery, higher on re-delivery; the node skips a task id it already finished. */
   attempt: number;
   maxOutputBytes: number;
+  /** The principal that invoked the task; the node keeps per-caller state (browser sessions) apart by it. */
+  requestedBy: string;
 }
 
 /** What the transport gives `attach`: its way to write to the node's task channel. */
@@ -211,7 +213,7 @@ export class TaskQueue {
     const from: readonly TaskState[] = task.state === 'queued' ? ['queued'] : IN_FLIGHT_STATES;
     if (!this.store.updateTask(task.taskId, from, { state: 'delivered', attempt, deliveredAtMs: nowMs, updatedAtMs: nowMs })) return false;
     try {
-      channel.sink.push({ taskId: task.taskId, capability: task.capability, inputJson: task.inputJson, deadlineMs: task.deadlineMs, attempt, maxOutputBytes: task.maxOutputBytes });
+      channel.sink.push({ taskId: task.taskId, capability: task.capability, inputJson: task.inputJson, deadlineMs: task.deadlineMs, attempt, maxOutputBytes: task.maxOutputBytes, requestedBy: task.requestedBy });
     } catch {
       // The stream is gone; the task stays delivered and the next attach re-sends it.
       if (this.channels.get(task.deviceId) === channel) this.channels.delete(task.deviceId);

@@ -62,6 +62,7 @@ export async function serveTaskChannel(call: TaskChannelCall): Promise<void> {
               deadlineUnixMs: task.deadlineMs,
               attempt: task.attempt,
               maxOutputBytes: task.maxOutputBytes,
+              requestedBy: task.requestedBy,
             },
           }),
         )

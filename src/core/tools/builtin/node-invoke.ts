@@ -3,7 +3,7 @@ import Type, { type Static } from 'typebox';
 import { createContext, SYSTEM_DEVICE_ID } from '../../context.js';
 import { CAPABILITY_NAME } from '../../devices/capabilities.js';
 import { isCoreError } from '../../errors.js';
-import type { NodeService } from '../../nodes/nodes.js';
+import { MAX_OUTPUT_BYTES, type NodeService } from '../../nodes/nodes.js';
 import type { Tool } from '../tool.js';
 
 const NodeInvokeInput = Type.Object(
@@ -12,6 +12,7 @@ const NodeInvokeInput = Type.Object(
     capability: Type.String({ pattern: CAPABILITY_NAME.source, description: 'A capability the node advertises, e.g. "echo" or "system.health".' }),
     input: Type.Optional(Type.Unknown({ description: 'JSON input for the capability.' })),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 120_000, description: 'How long to wait for the result (default 30000).' })),
+    max_output_bytes: Type.Optional(Type.Integer({ minimum: 1_024, maximum: MAX_OUTPUT_BYTES, description: 'The largest output accepted, as JSON (default 65536); e.g. room for a browser.screenshot.' })),
   },
   { additionalProperties: false },
 );
@@ -52,6 +53,7 @@ export function createNodeInvokeTool(nodes: Pick<NodeService, 'invoke'>): Tool {
           capability: args.capability,
           input: args.input ?? null,
           ...(args.timeout_ms ? { timeoutMs: args.timeout_ms } : {}),
+          ...(args.max_output_bytes ? { maxOutputBytes: args.max_output_bytes } : {}),
           runId: toolCtx.runId,
           sessionId: toolCtx.sessionId,
           onQueued: (id) => {
