@@ -120,11 +120,15 @@ describe('canvas pane in Chromium', () => {
     assert.match(console.page.url(), /\/chat\//, `the console stayed put (navigate: ${probe.navigate})`);
   });
 
-  it('a form submitted in the canvas → a run in its session whose user message is the canvas_event; a closed canvas is read-only', async () => {
+  it('a form submitted in the canvas (after another canvas appeared, input kept) → a run in its session whose user message is the canvas_event; a closed canvas is read-only', async () => {
     await agent('@tool palyra.canvas.create {"title":"Form","state":{"components":[{"type":"input","name":"city","label":"City"},{"type":"select","name":"unit","label":"Unit","options":["C","F"]},{"type":"button","id":"submit","label":"Send"}]}}');
     const frame = await canvasFrame('Form');
     await frame.getByLabel('City').fill('Lisbon');
     await frame.getByLabel('Unit').selectOption('F');
+    // Another canvas appearing refreshes the tab list; the frame being typed in must not reload.
+    await agent('@tool palyra.canvas.create {"title":"Other","state":{"components":[]}}');
+    await console.page.getByRole('tab', { name: 'Other' }).waitFor();
+    assert.equal(await frame.getByLabel('City').inputValue(), 'Lisbon');
     const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Send' }).click()]);
     assert.equal(response.status(), 202);
     const { run_id } = (await response.json()) as { run_id: string };
@@ -134,8 +138,9 @@ describe('canvas pane in Chromium', () => {
       reply = tape.events.find((event) => event.event_type === 'message.replied')?.payload.reply_text ?? '';
       if (!reply) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.match(reply, /^You said: canvas_event \{"canvas_id":"[0-9A-Z]{26}","title":"Form","version":1,"action":"submit","values":\{"city":"Lisbon","unit":"F"\}\}$/);
-    await agent('@tool palyra.canvas.close {}');
+    const event = /^You said: canvas_event \{"canvas_id":"([0-9A-Z]{26})","title":"Form","version":1,"action":"submit","values":\{"city":"Lisbon","unit":"F"\}\}$/.exec(reply);
+    assert.ok(event, reply);
+    await agent(`@tool palyra.canvas.close {"canvas_id":"${event[1]}"}`);
     await console.page.getByRole('tab', { name: 'Form (closed)' }).waitFor();
     const closed = await canvasFrame('Form', 'Form (closed)');
     await closed.getByText('This canvas is closed.').waitFor();

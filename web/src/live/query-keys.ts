@@ -1,7 +1,7 @@
 // Which cached queries a change in the daemon makes stale: journal event kinds → query-key roots.
 
 /** Query-key roots used by the pages; every query key starts with one of them. */
-export type QueryRoot = 'session' | 'sessions' | 'runs' | 'run' | 'approvals' | 'nodes' | 'pairing' | 'tokens' | 'audit' | 'overview' | 'canvases';
+export type QueryRoot = 'session' | 'sessions' | 'runs' | 'run' | 'approvals' | 'nodes' | 'pairing' | 'tokens' | 'audit' | 'overview' | 'canvases' | 'canvas-token';
 
 const BY_PREFIX: Array<[string, QueryRoot[]]> = [
   ['run.', ['runs', 'run', 'sessions', 'overview']],

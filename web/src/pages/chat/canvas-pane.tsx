@@ -37,7 +37,9 @@ export function CanvasPane({ sessionId }: { sessionId: string }) {
 function CanvasFrame({ canvas }: { canvas: CanvasSummary }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const token = useQuery({
-    queryKey: ['canvases', 'token', canvas.canvas_id],
+    // Its own root, not under 'canvases': a canvas created or closed refetches the list, and a new token
+    // here would reload this frame and lose what the person was typing in it.
+    queryKey: ['canvas-token', canvas.canvas_id],
     queryFn: () => unwrap(api.POST('/console/v1/canvases/{id}/token', { params: { path: { id: canvas.canvas_id } }, body: {} })),
     staleTime: Infinity,
     // Renewal: a fresh token (and a frame reloaded with it) shortly before the current one expires.
