@@ -46,6 +46,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: { tools: 'the tools runs may call here: which run, which ask for approval, which are refused' },
+    load: async () => (await import('./commands/tools.js')).registerToolsCommand,
+  },
+  {
     commands: { init: 'write a commented palyra.toml with every key at its default (--output, --force)' },
     load: async () => (await import('./commands/init.js')).registerInitCommand,
   },

@@ -37,6 +37,7 @@ import type { SessionStore } from './sessions/store.js';
 import { createBrowserTools } from './tools/builtin/browser-tools.js';
 import { createCanvasTools } from './tools/builtin/canvas.js';
 import { createNodeInvokeTool } from './tools/builtin/node-invoke.js';
+import { ToolCatalog } from './tools/catalog.js';
 import { ToolPolicy, type ToolPolicyConfig } from './tools/policy.js';
 import { ToolRegistry } from './tools/registry.js';
 import type { Tool } from './tools/tool.js';
@@ -83,6 +84,8 @@ export interface Core {
   runs: RunService;
   canvases: CanvasService;
   tools: ToolRegistry;
+  /** The registered tools with the policy's decision for each, for callers. */
+  toolCatalog: ToolCatalog;
   metrics: Metrics;
   /** Recent samples of `metrics` (runs, durations, denials) for charts. */
   metricsHistory: MetricsHistory;
@@ -176,6 +179,7 @@ export function createCore(deps: CoreDeps): Core {
     runs,
     canvases,
     tools,
+    toolCatalog: new ToolCatalog(tools, policy, authorizer),
     metrics,
     metricsHistory,
     ...nodeRpc,

@@ -15,7 +15,7 @@ const EPHEMERAL = ['--http-port', '0', '--grpc-port', '0', '--quic-port', '0'];
 async function daemonOnTerminal(extra: readonly string[]): Promise<{ screen: string; code: number | null }> {
   const stateDir = makeStateDir();
   stateDirs.push(stateDir);
-  const pty = startPty([process.execPath, DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL, ...extra], cleanEnv());
+  const pty = startPty([process.execPath, DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL, ...extra], { ...cleanEnv(), PALYRA_BROWSER_ENABLED: 'false' });
   await pty.waitFor(/palyrad 0\.\d+\.\d+ is ready/);
   pty.type('\x03');
   const code = await pty.exited();
@@ -52,7 +52,7 @@ describe('palyrad log format', () => {
     stateDirs.push(stateDir);
     const printed = await promisify(execFile)(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, '--print-config'], { env: cleanEnv() });
     assert.match(printed.stdout, /^\[log\]\n(.*\n)*format = "auto"$/m);
-    const child = spawn(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [DAEMON_BIN, '--state-dir', stateDir, ...EPHEMERAL], { env: { ...cleanEnv(), PALYRA_BROWSER_ENABLED: 'false' }, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     await new Promise<void>((resolve) =>

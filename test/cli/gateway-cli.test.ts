@@ -68,6 +68,30 @@ describe('palyra gateway commands', () => {
     assert.equal(events.at(-1)?.kind, 'done');
   });
 
+  test('a script: run that asks nothing leaves stdin to the next command, which answers its approval', async () => {
+    // As a pasted block or a `while read` loop: each command reads only what it needs.
+    const script = '"$0" "$1" run "first, no tool"; "$0" "$1" run \'@tool palyra.process.run {"command":"echo","args":["second"]}\'; cat';
+    const child = spawn('sh', ['-c', script, process.execPath, CLI_BIN], { env: { ...process.env, PALYRA_ADMIN_TOKEN: daemon.adminToken, PALYRA_GRPC: daemon.ready.grpc }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end('y\n');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /You said: first, no tool/);
+    assert.match(stderr, /approve palyra\.process\.run/);
+    assert.match(stdout, /Tool palyra\.process\.run returned: .*second/);
+
+    // Nothing asked: stdin is still whole for what follows.
+    const untouched = spawn('sh', ['-c', '"$0" "$1" run "no tool"; cat', process.execPath, CLI_BIN], { env: { ...process.env, PALYRA_ADMIN_TOKEN: daemon.adminToken, PALYRA_GRPC: daemon.ready.grpc }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let rest = '';
+    untouched.stdout.on('data', (chunk: Buffer) => (rest += chunk.toString()));
+    untouched.stdin.end('line one\nline two\n');
+    assert.equal(await new Promise((resolve) => untouched.on('close', resolve)), 0);
+    assert.match(rest, /You said: no tool\n(.|\n)*line one\nline two\n$/);
+  });
+
   test('login → a 0600 session file; later commands use it without --token', async () => {
     const env = { XDG_CONFIG_HOME: configHome };
     const login = await palyra([...base, '--token', daemon.adminToken, 'login', '--principal', 'admin:cli'], { env });

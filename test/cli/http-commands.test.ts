@@ -78,6 +78,15 @@ describe('palyra over the admin HTTP API', () => {
     assert.deepEqual([run.run_id, run.state], [runId, 'done']);
   });
 
+  test('runs get <id> (human) → times as ISO with their age and the duration, no raw epoch numbers', async () => {
+    const result = await palyra([...remote(), 'runs', 'get', runId]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^created +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \((just now|\d+[smhd] ago)\)$/m);
+    assert.match(result.stdout, /^finished +\d{4}-.*Z \(/m);
+    assert.match(result.stdout, /^duration +\d+(\.\d)?(ms|s)$/m);
+    assert.doesNotMatch(result.stdout, /unix_ms|\b1\d{12}\b/);
+  });
+
   test('runs get <unknown id> → exit 5 (not found)', async () => {
     const result = await palyra([...remote(), 'runs', 'get', '01ARZ3NDEKTSV4RRFFQ69G5FAV']);
     assert.equal(result.code, 5);

@@ -78,13 +78,17 @@ describe('ToolRegistry lookups', () => {
     assert.deepEqual(specs[0]?.inputSchema['required'], ['text']);
   });
 
-  test('specs are plain JSON copies: changing one does not change the next', () => {
+  test('specs are plain JSON, frozen: a caller cannot change what the next turn offers; one list until a tool is added', () => {
     const registry = registryWithSample();
     const first = registry.specs()[0];
     assert.ok(first);
     assert.deepEqual(JSON.parse(JSON.stringify(first.inputSchema)), first.inputSchema);
-    (first.inputSchema['properties'] as Record<string, unknown>)['text'] = { type: 'number' };
+    assert.throws(() => ((first.inputSchema['properties'] as Record<string, unknown>)['text'] = { type: 'number' }), TypeError);
+    assert.throws(() => (((first.inputSchema['properties'] as Record<string, Record<string, unknown>>)['text'] as Record<string, unknown>)['maxLength'] = 9), TypeError);
     assert.deepEqual((registry.specs()[0]?.inputSchema['properties'] as Record<string, unknown>)['text'], { type: 'string', maxLength: 5 });
+    assert.equal(registry.specs(), registry.specs());
+    registry.register(sampleTool({ name: 'test.later' }));
+    assert.deepEqual(registry.specs().map((spec) => spec.name), ['test.sample', 'test.later']);
   });
 });
 

@@ -79,13 +79,14 @@ export async function startTestBrowserd(args: string[] = [], env: NodeJS.Process
 export interface TestSite {
   /** e.g. http://127.0.0.2:PORT */
   origin: string;
+  server: http.Server;
   close(): Promise<void>;
 }
 
 export type SiteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** An HTTP server on `host` (an address of 127.0.0.0/8), port 0. */
-export async function startSite(host: string, handler: SiteHandler): Promise<TestSite & { server: http.Server }> {
+export async function startSite(host: string, handler: SiteHandler): Promise<TestSite> {
   const server = http.createServer(handler);
   await new Promise<void>((done) => server.listen(0, host, done));
   const { port } = server.address() as AddressInfo;

@@ -34,6 +34,7 @@ const ROWS: Row[] = [
   { operation: 'GET /readyz', valid: 200 },
   { operation: 'GET /metrics', valid: 200 },
   { operation: 'GET /admin/v1/status', valid: 200 },
+  { operation: 'GET /admin/v1/tools', valid: 200 },
   { operation: 'GET /admin/v1/openapi.json', valid: 200 },
   { operation: 'POST /admin/v1/runs', valid: 202, body: { prompt: 'matrix', wait: false } },
   { operation: 'GET /admin/v1/runs/{id}', id: 'run', valid: 200 },

@@ -162,8 +162,9 @@ export class BrowserEngine {
 
   private async end(session: BrowserSession, reason: string): Promise<void> {
     this.sessions.delete(session.id);
-    await session.close();
+    // Logged when the session stops being reachable; the context's close follows.
     this.options.logger.info({ session_id: session.id, reason, actions: session.actionCount }, 'browser session closed');
+    await session.close();
   }
 
   private async sweep(): Promise<void> {

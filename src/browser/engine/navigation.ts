@@ -1,5 +1,5 @@
 // Navigate and OpenTab's navigation: scheme check, redirect limit, and failures explained by the egress proxy.
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { errors as playwrightErrors } from 'playwright-core';
 import { CoreError } from '../../core/errors.js';
 import type { BrowserSession } from './session.js';
@@ -49,9 +49,13 @@ export async function navigatePage(session: BrowserSession, page: Page, url: URL
   const startedMs = performance.now();
   let response;
   try {
-    response = await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
+    response = await gotoOnce(page, url, timeoutMs);
   } catch (error) {
-    throw navigationError(session, error, url, timeoutMs, startedWallMs);
+    const failure = navigationError(session, error, url, timeoutMs, startedWallMs);
+    // Chromium commits its error page for a refused load some time later; leaving the tab on about:blank
+    // now means that late commit cannot cancel the session's next navigation.
+    await page.goto('about:blank', { timeout: timeoutMs }).catch(() => undefined);
+    throw failure;
   }
   const latencyMs = Math.round(performance.now() - startedMs);
   let redirects = 0;
@@ -61,19 +65,45 @@ export async function navigatePage(session: BrowserSession, page: Page, url: URL
     await page.goto('about:blank').catch(() => undefined);
     throw new CoreError('failed_precondition', `navigation to ${url.origin} was redirected ${redirects} times; ${input.allowRedirects ? `max_redirects is ${allowed}` : 'allow_redirects is off'}`);
   }
-  const body = response ? await response.body().catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
   return {
     finalUrl: page.url(),
     statusCode: response?.status() ?? 0,
     title: await page.title(),
-    bodyBytes: body.length,
+    bodyBytes: response ? await bodyBytes(response) : 0,
     latencyMs,
     redirects,
   };
 }
 
+/** The document's length: its Content-Length when declared (no body transfer over CDP), else the body read. */
+async function bodyBytes(response: Response): Promise<number> {
+  const declared = Number(response.headers()['content-length']);
+  if (Number.isInteger(declared) && declared >= 0) return declared;
+  return (await response.body().catch(() => Buffer.alloc(0))).length;
+}
+
+/**
+ * page.goto, again (at most twice more) when another navigation interrupted it (a late error-page
+ * commit, a page script navigating): the interrupting navigation is let finish first, so the retry does
+ * not cancel it and get cancelled in turn.
+ */
+async function gotoOnce(page: Page, url: URL, timeoutMs: number) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('is interrupted by another navigation')) throw error;
+      await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => undefined);
+    }
+  }
+}
+
 function navigationError(session: BrowserSession, error: unknown, url: URL, timeoutMs: number, startedWallMs: number): CoreError {
-  const refusal = session.refusalSince(startedWallMs);
+  // playwright names the URL whose load failed (the last redirect hop): "net::ERR_… at <url>".
+  const failedUrl = error instanceof Error ? / at (\S+)$/m.exec(error.message.split('\n')[0] ?? '')?.[1] : undefined;
+  // A redirect hop's refusal is reported at the first URL; the proxy's signature says it was one of ours.
+  const isProxyRefusal = error instanceof Error && /net::ERR_(EMPTY_RESPONSE|TUNNEL_CONNECTION_FAILED)/.test(error.message);
+  const refusal = (failedUrl ? session.refusalFor(failedUrl, startedWallMs) : undefined) ?? (isProxyRefusal ? session.latestRefusal(startedWallMs) : undefined);
   if (refusal) {
     const code = refusal.kind === 'response_too_large' ? 'resource_exhausted' : 'permission_denied';
     return new CoreError(code, `navigation to ${url.origin} refused: ${refusal.reason}`, { cause: error });

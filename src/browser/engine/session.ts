@@ -166,8 +166,14 @@ export class BrowserSession {
     return result;
   }
 
-  /** The refusal recorded by the proxy since `sinceMs`, which explains a failed navigation. */
-  refusalSince(sinceMs: number): EgressRefusal | undefined {
+  /** The proxy's refusal of `url` (or of its origin's tunnel) recorded since `sinceMs`: why a navigation failed. */
+  refusalFor(url: string, sinceMs: number): EgressRefusal | undefined {
+    const refusal = this.proxy.refusalFor(url);
+    return refusal && refusal.atMs >= sinceMs ? refusal : undefined;
+  }
+
+  /** The newest refusal recorded since `sinceMs`. */
+  latestRefusal(sinceMs: number): EgressRefusal | undefined {
     return this.lastRefusal && this.lastRefusal.atMs >= sinceMs ? this.lastRefusal : undefined;
   }
 

@@ -1,5 +1,5 @@
 // Lines of stdin for `run` and `chat`, one at a time: a prompt and line editing on a terminal, plain lines from a pipe.
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 
 export interface LineSource {
   /** The next line, or null at end of input (Ctrl-D, a closed pipe, or close()). `prompt` shows on a terminal, or always with `always`. */
@@ -9,29 +9,43 @@ export interface LineSource {
   close(): void;
 }
 
-/** `interactive` asks for a terminal line editor when stdin is a TTY (chat); otherwise lines are read plainly. */
+/**
+ * `interactive` asks for a terminal line editor when stdin is a TTY (chat); otherwise lines are read plainly.
+ * Stdin is opened on the first `next()`, not before: a `palyra run` that never asks leaves its input
+ * unread for whatever comes next (the rest of a script, a `while read` loop).
+ */
 export function createLineSource(options: { interactive: boolean }): LineSource {
   const terminal = options.interactive && process.stdin.isTTY === true;
-  const rl = createInterface({ input: process.stdin, ...(terminal ? { output: process.stdout, terminal: true } : { terminal: false }) });
   const lines: string[] = [];
+  let rl: Interface | undefined;
   let ended = false;
   let wake: (() => void) | undefined;
   let interruptHandler: (() => void) | undefined;
   const onSigint = () => interruptHandler?.();
-  rl.on('line', (line) => {
-    lines.push(line);
-    wake?.();
-  });
-  rl.on('close', () => {
-    ended = true;
-    wake?.();
-  });
+  const open = (): Interface => {
+    if (rl) return rl;
+    const opened = createInterface({ input: process.stdin, ...(terminal ? { output: process.stdout, terminal: true } : { terminal: false }) });
+    opened.on('line', (line) => {
+      lines.push(line);
+      wake?.();
+    });
+    opened.on('close', () => {
+      ended = true;
+      wake?.();
+    });
+    // On a terminal readline takes Ctrl-C as a key (raw mode), so it reports it instead of the process.
+    if (terminal) opened.on('SIGINT', onSigint);
+    rl = opened;
+    return opened;
+  };
   return {
     async next(prompt, nextOptions = {}) {
-      if (lines.length === 0 && !ended && prompt) {
+      if (ended) return lines.shift() ?? null;
+      const input = open();
+      if (lines.length === 0 && prompt) {
         if (terminal) {
-          rl.setPrompt(prompt);
-          rl.prompt();
+          input.setPrompt(prompt);
+          input.prompt();
         } else if (nextOptions.always) {
           process.stderr.write(prompt);
         }
@@ -45,13 +59,16 @@ export function createLineSource(options: { interactive: boolean }): LineSource 
     },
     onInterrupt(handler) {
       interruptHandler = handler;
-      if (terminal) rl.on('SIGINT', onSigint);
-      else process.on('SIGINT', onSigint);
+      if (!terminal) process.on('SIGINT', onSigint);
     },
     close() {
-      if (!terminal) process.off('SIGINT', onSigint);
-      if (!ended) rl.close();
-      process.stdin.destroy();
+      process.off('SIGINT', onSigint);
+      ended = true;
+      wake?.();
+      if (rl) {
+        rl.close();
+        process.stdin.destroy();
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { readGlobalOptions } from '../global-options.js';
 import { adminClient } from '../http-client.js';
 import { createOutput } from '../output.js';
+import { humanAgo, humanDuration } from '../style.js';
 
 interface RunBody {
   run_id: string;
@@ -11,6 +12,7 @@ interface RunBody {
   state: string;
   model: string;
   created_at_unix_ms: number;
+  updated_at_unix_ms: number;
   finished_at_unix_ms: number | null;
   last_error: string | null;
   prompt_tokens: number;
@@ -36,6 +38,13 @@ function integer(min: number) {
   };
 }
 
+/** A run for people: times as ISO with their age, the duration once finished; the rest as the API has it. */
+function humanRun(run: RunBody): Record<string, unknown> {
+  const { created_at_unix_ms: created, updated_at_unix_ms: updated, finished_at_unix_ms: finished, ...rest } = run;
+  const at = (unixMs: number) => `${new Date(unixMs).toISOString()} (${humanAgo(unixMs)})`;
+  return { ...rest, created: at(created), updated: at(updated), finished: finished === null ? '-' : at(finished), duration: finished === null ? '-' : humanDuration(finished - created) };
+}
+
 /** One human line per tape event: `seq  type  payload`. */
 function eventLine(event: TapeBody['events'][number]): string {
   return `${String(event.seq).padStart(4)}  ${event.event_type.padEnd(24)}  ${JSON.stringify(event.payload)}`;
@@ -49,7 +58,7 @@ export function addHttpRunCommands(runs: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       const global = readGlobalOptions(command);
       const run = await adminClient(global).get<RunBody>(`/admin/v1/runs/${id}`);
-      createOutput({ json: global.json }).result(run);
+      createOutput({ json: global.json }).result(global.json ? run : humanRun(run));
     });
 
   runs

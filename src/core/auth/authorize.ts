@@ -10,6 +10,8 @@ export const ACTION_SCOPES = {
   'runs.start': 'runs:write',
   'runs.read': 'runs:read',
   'runs.cancel': 'runs:write',
+  // Who may start runs may know which of its tool calls will ask.
+  'tools.read': 'runs:read',
   'approvals.read': 'approvals:read',
   'approvals.decide': 'approvals:write',
   'journal.append': 'journal:write',

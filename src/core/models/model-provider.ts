@@ -27,7 +27,7 @@ export type ModelChunk =
 
 export interface ModelTurnRequest {
   messages: ModelMessage[];
-  tools: ToolSpec[];
+  tools: readonly ToolSpec[];
   signal: AbortSignal;
 }
 

@@ -32,7 +32,7 @@ export function toolSubjectId(toolName: string): string {
 /**
  * Rules, first match wins: unknown tool → deny; listed in `deny` → deny; `alwaysAsk` tool → ask
  * (even when listed in `allow`); listed in `allow` → allow; read-only tool → allow; a tool acting only
- * in the run's own session (canvases) → allow; otherwise ask.
+ * in the run's own session (canvases, its browser session) → allow; otherwise ask.
  * Names in the config that match no tool have no effect.
  */
 export class ToolPolicy {

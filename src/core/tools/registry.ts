@@ -22,6 +22,7 @@ interface Entry {
 /** Holds the registered tools by name; registration order is the order the model sees. */
 export class ToolRegistry {
   readonly #entries = new Map<string, Entry>();
+  #specs: readonly ToolSpec[] | undefined;
 
   /**
    * Adds a tool and compiles its input schema.
@@ -41,13 +42,14 @@ export class ToolRegistry {
     if (!Number.isInteger(tool.timeoutMs) || tool.timeoutMs <= 0) {
       throw new CoreError('invalid_argument', `tool ${tool.name}: timeoutMs must be a positive integer`);
     }
-    // A plain JSON copy: what the model sees cannot be mutated through the tool, and carries no TypeBox internals.
-    const inputSchema = JSON.parse(JSON.stringify(tool.inputSchema)) as Record<string, unknown>;
+    // A plain JSON copy, frozen: what the model sees cannot be changed through the tool or by a caller, and carries no TypeBox internals.
+    const inputSchema = deepFreeze(JSON.parse(JSON.stringify(tool.inputSchema)) as Record<string, unknown>);
     this.#entries.set(tool.name, {
       tool,
       validator: Compile(inputSchema as TSchema),
-      spec: { name: tool.name, description: tool.description, inputSchema },
+      spec: Object.freeze({ name: tool.name, description: tool.description, inputSchema }),
     });
+    this.#specs = undefined;
   }
 
   get(name: string): Tool | undefined {
@@ -58,9 +60,10 @@ export class ToolRegistry {
     return [...this.#entries.values()].map((entry) => entry.tool);
   }
 
-  /** The catalog offered to the model on each turn; a fresh copy the caller may adapt. */
-  specs(): ToolSpec[] {
-    return [...this.#entries.values()].map((entry) => structuredClone(entry.spec));
+  /** The catalog offered to the model on each turn: one frozen list, shared by every turn until a tool is added. */
+  specs(): readonly ToolSpec[] {
+    this.#specs ??= Object.freeze([...this.#entries.values()].map((entry) => entry.spec));
+    return this.#specs;
   }
 
   /**
@@ -123,4 +126,12 @@ function toIssues(errors: TLocalizedValidationError[]): ValidationIssue[] {
 
 function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -30,8 +30,8 @@ export interface Tool {
   /** Read-only tools never change anything outside the daemon; the policy may let them run unasked. */
   readOnly: boolean;
   /**
-   * Tools that act only inside the run's own session (canvases): nothing outside it changes, so the
-   * policy may let them run unasked.
+   * Tools that act only inside the run's own session or its own browser session (canvases, opening a
+   * browser session, scrolling): nothing outside it changes, so the policy may let them run unasked.
    */
   sessionScoped?: boolean;
   /** Tools whose every call needs a human decision, whatever the policy says. */

@@ -1,6 +1,7 @@
 // SQLite implementation of the ApprovalStore port.
 import type { ApprovalListFilter, ApprovalRecord, ApprovalResolution, ApprovalStore } from '../../core/approvals/store.js';
 import type { Db } from './db.js';
+import { statementCache } from './statement-cache.js';
 
 interface ApprovalRow {
   approval_id: string;
@@ -35,6 +36,7 @@ export function createApprovalStore(db: Db): ApprovalStore {
       decision_reason = @decisionReason, decided_by = @decidedBy, resolved_at_ms = @resolvedAtMs
     WHERE approval_id = @approvalId AND decision IS NULL`);
   const byId = db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE approval_id = ?');
+  const prepare = statementCache(db);
   const pending = db.prepare<[], ApprovalRow>('SELECT * FROM approvals WHERE decision IS NULL ORDER BY approval_id');
 
   return {
@@ -58,7 +60,7 @@ export function createApprovalStore(db: Db): ApprovalStore {
       }
       if (filter.pendingOnly) where.push('decision IS NULL');
       const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY approval_id LIMIT @limit`;
-      return db.prepare<Record<string, unknown>, ApprovalRow>(sql).all(params).map((row) => mapRow(row) as ApprovalRecord);
+      return prepare<Record<string, unknown>, ApprovalRow>(sql).all(params).map((row) => mapRow(row) as ApprovalRecord);
     },
     listPendingApprovals: () => pending.all().map((row) => mapRow(row) as ApprovalRecord),
   };

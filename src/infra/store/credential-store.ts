@@ -1,6 +1,7 @@
 // SQLite implementation of the CredentialStore port (tokens and console sessions; hashes only).
 import type { ConsoleSessionRecord, CredentialRecord, CredentialStore } from '../../core/auth/store.js';
 import type { Db } from './db.js';
+import { statementCache } from './statement-cache.js';
 
 interface CredentialRow {
   token_id: string;
@@ -36,6 +37,7 @@ export function createCredentialStore(db: Db): CredentialStore {
   const insert = db.prepare(`INSERT INTO credentials (token_id, kind, name, secret_hash, principal, device_id, channel, scopes_json, created_by, parent_id,
       created_at_ms, expires_at_ms, revoked_at_ms, last_used_ms)
     VALUES (@tokenId, @kind, @name, @secretHash, @principal, @deviceId, @channel, @scopesJson, @createdBy, @parentId, @createdAtMs, @expiresAtMs, @revokedAtMs, @lastUsedMs)`);
+  const prepare = statementCache(db);
   const byId = db.prepare<[string], CredentialRow>('SELECT * FROM credentials WHERE token_id = ?');
   // The whole tree: a session token exchanged from a session token exchanged from this one dies with it too.
   const revoke = db.prepare(`WITH RECURSIVE minted(id) AS (SELECT @id UNION SELECT c.token_id FROM credentials c JOIN minted m ON c.parent_id = m.id)
@@ -66,8 +68,7 @@ export function createCredentialStore(db: Db): CredentialStore {
         where.push('token_id > @after');
         params.after = filter.afterTokenId;
       }
-      return db
-        .prepare<Record<string, unknown>, CredentialRow>(`SELECT * FROM credentials WHERE ${where.join(' AND ')} ORDER BY token_id LIMIT @limit`)
+      return prepare<Record<string, unknown>, CredentialRow>(`SELECT * FROM credentials WHERE ${where.join(' AND ')} ORDER BY token_id LIMIT @limit`)
         .all(params)
         .map((row) => mapCredential(row) as CredentialRecord);
     },

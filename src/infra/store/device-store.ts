@@ -1,6 +1,7 @@
 // SQLite implementation of the DeviceStore port (pairing codes, pairing requests, devices).
 import type { DeviceRecord, DeviceStore, PairingCodeRecord, PairingRequestRecord, PairingState } from '../../core/devices/store.js';
 import type { Db } from './db.js';
+import { statementCache } from './statement-cache.js';
 
 interface CodeRow {
   code_id: string;
@@ -81,6 +82,7 @@ export function createDeviceStore(db: Db): DeviceStore {
   const insertDevice = db.prepare(
     `INSERT INTO devices (${Object.values(DEVICE_COLUMNS).join(', ')}) VALUES (${Object.keys(DEVICE_COLUMNS).map((key) => `@${key}`).join(', ')})`,
   );
+  const prepare = statementCache(db);
   const deviceById = db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE device_id = ?');
   const revoke = db.prepare('UPDATE devices SET revoked_at_ms = @at, revoked_by = @by, revoke_reason = @reason WHERE device_id = @deviceId AND revoked_at_ms IS NULL');
 
@@ -90,7 +92,7 @@ export function createDeviceStore(db: Db): DeviceStore {
     const states = from.map((_, i) => `@from${i}`).join(', ');
     from.forEach((state, i) => (params[`from${i}`] = state));
     params.pairingId = pairingId;
-    return db.prepare(`UPDATE pairing_requests SET ${sets.join(', ')} WHERE pairing_id = @pairingId AND state IN (${states})`).run(params).changes === 1;
+    return prepare(`UPDATE pairing_requests SET ${sets.join(', ')} WHERE pairing_id = @pairingId AND state IN (${states})`).run(params).changes === 1;
   };
 
   return {
@@ -119,8 +121,7 @@ export function createDeviceStore(db: Db): DeviceStore {
         params.after = filter.afterPairingId;
       }
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      return db
-        .prepare<Record<string, unknown>, RequestRow>(`SELECT * FROM pairing_requests ${clause} ORDER BY pairing_id LIMIT @limit`)
+      return prepare<Record<string, unknown>, RequestRow>(`SELECT * FROM pairing_requests ${clause} ORDER BY pairing_id LIMIT @limit`)
         .all(params)
         .map((row) => mapRequest(row) as PairingRequestRecord);
     },
@@ -142,8 +143,7 @@ export function createDeviceStore(db: Db): DeviceStore {
         params.after = filter.afterDeviceId;
       }
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      return db
-        .prepare<Record<string, unknown>, DeviceRow>(`SELECT * FROM devices ${clause} ORDER BY device_id LIMIT @limit`)
+      return prepare<Record<string, unknown>, DeviceRow>(`SELECT * FROM devices ${clause} ORDER BY device_id LIMIT @limit`)
         .all(params)
         .map((row) => mapDevice(row) as DeviceRecord);
     },
@@ -151,7 +151,7 @@ export function createDeviceStore(db: Db): DeviceStore {
       const { sets, params } = assignments(DEVICE_COLUMNS, patch, deviceValue);
       if (sets.length === 0) return;
       params.deviceId = deviceId;
-      db.prepare(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = @deviceId`).run(params);
+      prepare(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = @deviceId`).run(params);
     },
     revokeDevice: (deviceId, atMs, by, reason) => revoke.run({ deviceId, at: atMs, by, reason }).changes === 1,
   };

@@ -2,6 +2,7 @@
 import type { NodeTaskRecord, NodeTaskStore } from '../../core/nodes/store.js';
 import type { Db } from './db.js';
 import { bindList } from './bind-list.js';
+import { statementCache } from './statement-cache.js';
 
 const COLUMNS: Record<keyof NodeTaskRecord, string> = {
   taskId: 'task_id',
@@ -30,6 +31,7 @@ type TaskRow = Record<string, unknown> & { success: number | null };
 export function createNodeTaskStore(db: Db): NodeTaskStore {
   const insert = db.prepare(`INSERT INTO node_tasks (${Object.values(COLUMNS).join(', ')}) VALUES (${Object.keys(COLUMNS).map((key) => `@${key}`).join(', ')})`);
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM node_tasks WHERE task_id = ?');
+  const prepare = statementCache(db);
   const prune = db.prepare("DELETE FROM node_tasks WHERE finished_at_ms IS NOT NULL AND finished_at_ms < ? AND state NOT IN ('queued', 'delivered', 'running')");
 
   return {
@@ -37,7 +39,7 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
     getTask: (taskId) => decode(byId.get(taskId)),
     countTasks: (deviceId, states) => {
       const params: Record<string, unknown> = { deviceId };
-      const row = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindList(states, params, 's')})`).get(params);
+      const row = prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindList(states, params, 's')})`).get(params);
       return row?.n ?? 0;
     },
     listTasks: (filter) => {
@@ -53,8 +55,7 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
         params.after = filter.afterTaskId;
       }
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      return db
-        .prepare<Record<string, unknown>, TaskRow>(`SELECT * FROM node_tasks ${clause} ORDER BY task_id LIMIT @limit`)
+      return prepare<Record<string, unknown>, TaskRow>(`SELECT * FROM node_tasks ${clause} ORDER BY task_id LIMIT @limit`)
         .all(params)
         .map((row) => decode(row) as NodeTaskRecord);
     },
@@ -68,7 +69,7 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
       }
       if (sets.length === 0) return false;
       const sql = `UPDATE node_tasks SET ${sets.join(', ')} WHERE task_id = @taskId AND state IN (${bindList(from, params, 's')})`;
-      return db.prepare(sql).run(params).changes === 1;
+      return prepare(sql).run(params).changes === 1;
     },
     deleteFinishedBefore: (beforeMs) => prune.run(beforeMs).changes,
   };

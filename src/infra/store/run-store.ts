@@ -2,6 +2,7 @@
 import type { RunListFilter, RunPatch, RunRecord, RunStore, TapeRow } from '../../core/runs/store.js';
 import { bindList } from './bind-list.js';
 import type { Db } from './db.js';
+import { statementCache } from './statement-cache.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 interface RunRow {
@@ -55,17 +56,8 @@ export function createRunStore(db: Db, batcher: WriteBatcher): RunStore {
   const readTape = db.prepare<[string, number, number], TapeDbRow>('SELECT * FROM run_tape WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   const lastSeq = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM run_tape WHERE run_id = ?');
   const countTape = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM run_tape WHERE run_id = ?');
-  const updates = new Map<string, ReturnType<Db['prepare']>>();
-
-  const updateStatement = (keys: (keyof RunPatch)[]) => {
-    const cacheKey = keys.join(',');
-    let statement = updates.get(cacheKey);
-    if (!statement) {
-      statement = db.prepare(`UPDATE runs SET ${keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}`).join(', ')} WHERE run_id = @runId`);
-      updates.set(cacheKey, statement);
-    }
-    return statement;
-  };
+  const prepare = statementCache(db);
+  const updateStatement = (keys: (keyof RunPatch)[]) => prepare(`UPDATE runs SET ${keys.map((key) => `${PATCH_COLUMNS[key]} = @${key}`).join(', ')} WHERE run_id = @runId`);
 
   return {
     insertRun: (run) => batcher.enqueue(() => void insertRun.run({ ...run, cancelRequested: run.cancelRequested ? 1 : 0 })),
@@ -93,7 +85,7 @@ export function createRunStore(db: Db, batcher: WriteBatcher): RunStore {
         params.after = filter.afterRunId;
       }
       const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY run_id LIMIT @limit`;
-      return db.prepare<Record<string, unknown>, RunRow>(sql).all(params).map((row) => mapRun(row) as RunRecord);
+      return prepare<Record<string, unknown>, RunRow>(sql).all(params).map((row) => mapRun(row) as RunRecord);
     },
     listUnfinishedRuns: () => unfinished.all().map((row) => mapRun(row) as RunRecord),
     appendTape: (row: TapeRow) => batcher.enqueue(() => void insertTape.run(row)),

@@ -1,7 +1,7 @@
 // SQLite implementation of the SessionStore port.
 import type { SessionListFilter, SessionRecord, SessionStore } from '../../core/sessions/store.js';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { statementCache } from './statement-cache.js';
 
 interface SessionRow {
   session_id: string;
@@ -24,7 +24,7 @@ export function createSessionStore(db: Db): SessionStore {
   const archive = db.prepare('UPDATE sessions SET archived_at_ms = ?, session_key = ?, updated_at_ms = ? WHERE session_id = ?');
   const touch = db.prepare('UPDATE sessions SET last_run_id = ?, updated_at_ms = ? WHERE session_id = ?');
   const runCount = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM runs WHERE session_id = ?');
-  const listStatements = new Map<string, Statement<Record<string, unknown>, SessionRow>>();
+  const prepare = statementCache(db);
 
   return {
     insertSession: (session) => void insert.run(session),
@@ -47,13 +47,7 @@ export function createSessionStore(db: Db): SessionStore {
       }
       if (!filter.includeArchived) where.push('archived_at_ms IS NULL');
       const sql = `SELECT * FROM sessions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY session_id LIMIT @limit`;
-      // Sixteen filter combinations at most: prepare each once instead of on every list call (a hot path).
-      let statement = listStatements.get(sql);
-      if (!statement) {
-        statement = db.prepare<Record<string, unknown>, SessionRow>(sql);
-        listStatements.set(sql, statement);
-      }
-      return statement.all(params).map((row) => mapRow(row) as SessionRecord);
+      return prepare<Record<string, unknown>, SessionRow>(sql).all(params).map((row) => mapRow(row) as SessionRecord);
     },
     archiveSession: (sessionId, newKey, atMs) => void archive.run(atMs, newKey, atMs, sessionId),
     touchSession: (sessionId, lastRunId, atMs) => void touch.run(lastRunId, atMs, sessionId),

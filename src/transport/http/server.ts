@@ -26,6 +26,7 @@ import { adminSessionTokenRoutes } from './routes/admin/session-tokens.js';
 import { adminJournalRoutes } from './routes/admin/journal.js';
 import { adminRunRoutes } from './routes/admin/runs.js';
 import { adminStatusRoutes } from './routes/admin/status.js';
+import { adminToolRoutes } from './routes/admin/tools.js';
 import { apiTokenRoutes } from './routes/api-tokens.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { canvasFrameRoutes } from './routes/canvas/frame.js';
@@ -149,6 +150,7 @@ export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await admin.register(adminRunRoutes, core);
       await admin.register(adminJournalRoutes, core);
       await admin.register(adminStatusRoutes, { core, info: deps.info });
+      await admin.register(adminToolRoutes, core);
       await admin.register(apiTokenRoutes, core);
       await admin.register(adminSessionTokenRoutes, core);
       await admin.register(approvalRoutes, core);
