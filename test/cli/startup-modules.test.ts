@@ -1,0 +1,69 @@
+// What start-up loads: `palyra version` / `palyra status` and palyrad at start never import the heavy modules they do not need (structural, not timed).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+// Appends the URL of every module the process loads to $MODULE_LOG_FILE (module.registerHooks: Node 22.15+ and 24).
+const HOOK = `import { registerHooks } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const file = process.env.MODULE_LOG_FILE;
+registerHooks({ load(url, context, nextLoad) { appendFileSync(file, url + '\\n'); return nextLoad(url, context); } });
+`;
+
+// Each costs tens to hundreds of milliseconds to import (bench/cli-startup.ts, bench/daemon-startup.ts).
+const CLI_NEVER = ['node_modules/@grpc/', 'node_modules/fastify/', 'node_modules/better-sqlite3/', 'node_modules/pino/', 'node_modules/typebox/', 'node_modules/protobufjs/', 'node_modules/ora/', 'node_modules/@matrixai/quic/'];
+const DAEMON_NEVER = ['node_modules/playwright-core/', 'node_modules/pino-pretty/', 'node_modules/ora/', '/dist/browser/', '/dist/cli/commands/'];
+
+let dir: string;
+let hookFile: string;
+let daemon: TestDaemon;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'palyra-modules-'));
+  hookFile = join(dir, 'module-log-hook.mjs');
+  writeFileSync(hookFile, HOOK);
+  const daemonLog = join(dir, 'daemon-modules.log');
+  daemon = await startDaemon({ env: { NODE_OPTIONS: `--import ${hookFile}`, MODULE_LOG_FILE: daemonLog } });
+});
+after(async () => {
+  await daemon.stop();
+  removeStateDir(daemon.stateDir);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `palyra args…` with the hook and returns the URLs of the modules it loaded. */
+async function cliModules(name: string, args: readonly string[]): Promise<string[]> {
+  const log = join(dir, `${name}.log`);
+  const result = await runCli(args, { env: { NODE_OPTIONS: `--import ${hookFile}`, MODULE_LOG_FILE: log } });
+  assert.equal(result.code, 0, result.stderr);
+  return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+function assertNoneLoaded(modules: readonly string[], never: readonly string[]): void {
+  const loaded = never.filter((fragment) => modules.some((url) => url.includes(fragment)));
+  assert.deepEqual(loaded, [], `loaded at start-up: ${loaded.join(', ')}`);
+}
+
+describe('start-up imports', () => {
+  test('palyra version → loads its command and commander only, none of the daemon, gRPC, QUIC or logging stacks', async () => {
+    const modules = await cliModules('version', ['version']);
+    assert.ok(modules.some((url) => url.endsWith('/dist/cli/commands/version.js')));
+    assertNoneLoaded(modules, CLI_NEVER);
+  });
+
+  test('palyra status against a running daemon → answers over HTTP without loading the gRPC, QUIC, server or logging stacks', async () => {
+    const modules = await cliModules('status', ['--url', daemon.ready.http, '--state-dir', daemon.stateDir, 'status']);
+    assert.ok(modules.some((url) => url.endsWith('/dist/cli/commands/status.js')));
+    assertNoneLoaded(modules, CLI_NEVER);
+  });
+
+  test('palyrad started with the browser service off → never loads the browser engine, Playwright, pretty logging or the CLI commands', () => {
+    const modules = readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n');
+    assert.ok(modules.some((url) => url.endsWith('/dist/daemon.js')));
+    assertNoneLoaded(modules, DAEMON_NEVER);
+  });
+});
