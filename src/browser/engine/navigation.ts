@@ -85,16 +85,28 @@ async function bodyBytes(response: Response): Promise<number> {
 /**
  * page.goto, again (at most twice more) when another navigation interrupted it (a late error-page
  * commit, a page script navigating): the interrupting navigation is let finish first, so the retry does
- * not cancel it and get cancelled in turn.
+ * not cancel it and get cancelled in turn. When the interrupting navigation was to the same URL (Chromium
+ * restarting the load itself, as after a proxied connection closed under it), its outcome is the answer.
  */
-async function gotoOnce(page: Page, url: URL, timeoutMs: number) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
-    } catch (error) {
-      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('is interrupted by another navigation')) throw error;
-      await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => undefined);
+async function gotoOnce(page: Page, url: URL, timeoutMs: number): Promise<Response | null> {
+  let latest: Response | undefined;
+  const onResponse = (response: Response): void => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) latest = response;
+  };
+  page.on('response', onResponse);
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await page.goto(url.href, { timeout: timeoutMs, waitUntil: 'load' });
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('is interrupted by another navigation')) throw error;
+        await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => undefined);
+        const restarted = error.message.includes(`interrupted by another navigation to "${url.href}"`);
+        if (restarted && latest !== undefined && latest.url() === page.url()) return latest;
+      }
     }
+  } finally {
+    page.off('response', onResponse);
   }
 }
 
