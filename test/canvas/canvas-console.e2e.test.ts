@@ -50,6 +50,8 @@ describe('canvas pane in Chromium', () => {
     // The image component pointing outside the bundle path is refused by the runtime, not requested; the
     // frame's own refusals of script-y content show up as CSP reports, which are the point of the test.
     console.allow('Content Security Policy');
+    // The frame-script probe's attempt to navigate the top window, refused by the sandbox (what it tests).
+    console.allow('The frame attempting navigation of the top-level window is sandboxed');
     await signIn(console.page, daemon);
   });
   after(async () => {
@@ -134,16 +136,31 @@ describe('canvas pane in Chromium', () => {
     assert.match(console.page.url(), /\/chat\//, `the console stayed put (navigate: ${probe.navigate})`);
   });
 
-  it('a form submitted in the canvas (after another canvas appeared, input kept) → a run in its session whose user message is the canvas_event; a closed canvas is read-only', async () => {
-    await agent('@tool palyra.canvas.create {"title":"Form","state":{"components":[{"type":"input","name":"city","label":"City"},{"type":"select","name":"unit","label":"Unit","options":["C","F"]},{"type":"button","id":"submit","label":"Send"}]}}');
+  it('a form submitted in the canvas (input kept across another canvas appearing and its own update; Enter sends) → a run in its session whose user message is the canvas_event; a closed canvas is read-only', async () => {
+    await agent('@tool palyra.canvas.create {"title":"Form","state":{"components":[{"type":"input","name":"city","label":"City"},{"type":"select","name":"unit","label":"Unit","options":["C","F"]},{"type":"input","name":"note","label":"Note","value":"none"},{"type":"button","id":"submit","label":"Send"}]}}');
     const frame = await canvasFrame('Form');
-    await frame.getByLabel('City').fill('Lisbon');
+    const formId = /\/frame\/([0-9A-Z]{26})\?/.exec((await console.page.locator('iframe[title="Canvas: Form"]').getAttribute('src')) ?? '')?.[1];
+    assert.ok(formId);
     await frame.getByLabel('Unit').selectOption('F');
+    await frame.getByLabel('Note').fill('typed');
+    await frame.getByLabel('City').fill('Lisbon');
     // Another canvas appearing refreshes the tab list; the frame being typed in must not reload.
     await agent('@tool palyra.canvas.create {"title":"Other","state":{"components":[]}}');
     await console.page.getByRole('tab', { name: 'Other' }).waitFor();
     assert.equal(await frame.getByLabel('City').inputValue(), 'Lisbon');
-    const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Send' }).click()]);
+    // A new version of this canvas arrives mid-typing: the edits and the focus stay, except where the
+    // agent itself changed a field's value (Note), where the agent's value wins.
+    await frame.getByLabel('City').focus();
+    await agent(`@tool palyra.canvas.patch {"canvas_id":"${formId}","patch":[{"op":"add","path":"/components/0","value":{"type":"heading","text":"Where to?"}},{"op":"replace","path":"/components/3/value","value":"from the agent"}]}`);
+    await frame.getByRole('heading', { name: 'Where to?' }).waitFor();
+    assert.equal(await frame.getByLabel('City').inputValue(), 'Lisbon');
+    assert.equal(await frame.getByLabel('Unit').inputValue(), 'F');
+    assert.equal(await frame.getByLabel('Note').inputValue(), 'from the agent');
+    assert.equal(await frame.locator('input[name="city"]').evaluate((input) => input === input.ownerDocument.activeElement), true, 'the field being typed in keeps focus');
+    const [clicked] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Send' }).click()]);
+    assert.equal(clicked.status(), 202);
+    // Enter in a field submits with the form's first button, as in any HTML form.
+    const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByLabel('City').press('Enter')]);
     assert.equal(response.status(), 202);
     const { run_id } = (await response.json()) as { run_id: string };
     let reply = '';
@@ -152,12 +169,33 @@ describe('canvas pane in Chromium', () => {
       reply = tape.events.find((event) => event.event_type === 'message.replied')?.payload.reply_text ?? '';
       if (!reply) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const event = /^You said: canvas_event \{"canvas_id":"([0-9A-Z]{26})","title":"Form","version":1,"action":"submit","values":\{"city":"Lisbon","unit":"F"\}\}$/.exec(reply);
+    const event = /^You said: canvas_event \{"canvas_id":"([0-9A-Z]{26})","title":"Form","version":2,"action":"submit","values":\{"city":"Lisbon","unit":"F","note":"from the agent"\}\}$/.exec(reply);
     assert.ok(event, reply);
     await agent(`@tool palyra.canvas.close {"canvas_id":"${event[1]}"}`);
     await console.page.getByRole('tab', { name: 'Form (closed)' }).waitFor();
     const closed = await canvasFrame('Form', 'Form (closed)');
     await closed.getByText('This canvas is closed.').waitFor();
     assert.equal(await closed.getByRole('button', { name: 'Send' }).isDisabled(), true);
+  });
+
+  it('Open full window → the canvas alone at /chat/:session/canvases/:id, still live and still reaching the agent; Back returns to the chat', async () => {
+    await agent('@tool palyra.canvas.create {"title":"Board","state":{"components":[{"type":"text","text":"waiting"},{"type":"button","id":"ack","label":"Acknowledge"}]}}');
+    await canvasFrame('Board');
+    await console.page.getByRole('link', { name: 'Open full window' }).click();
+    await console.page.getByRole('heading', { name: 'Board', level: 1 }).waitFor();
+    assert.match(new URL(console.page.url()).pathname, new RegExp(`^/chat/${sessionId}/canvases/[0-9A-Z]{26}$`));
+    assert.equal(await console.page.getByRole('tab').count(), 0, 'only this canvas, no tabs');
+    const handle = await console.page.locator('iframe[title="Canvas: Board"]').elementHandle();
+    const frame = await handle?.contentFrame();
+    assert.ok(frame);
+    await frame.getByText('waiting').waitFor();
+    await agent('@tool palyra.canvas.patch {"patch":[{"op":"replace","path":"/components/0/text","value":"ready"}]}');
+    await frame.getByText('ready').waitFor();
+    const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Acknowledge' }).click()]);
+    assert.equal(response.status(), 202);
+    await console.page.getByRole('link', { name: 'Back to the chat' }).click();
+    await console.page.getByRole('tab', { name: 'Board' }).waitFor();
+    assert.equal(new URL(console.page.url()).pathname, `/chat/${sessionId}`);
+    console.assertClean();
   });
 });

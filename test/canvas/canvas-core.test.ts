@@ -164,6 +164,17 @@ describe('watch', () => {
 });
 
 describe('tokens', () => {
+  test('a watch opened with a token ends when the token runs out, with no close; a stream never outlives its grant', async () => {
+    const canvas = await create({ n: 0 });
+    const { token } = fx.core.canvases.mintToken(owner, canvas.canvasId, 1000);
+    const started = performance.now();
+    const seen: number[] = [];
+    for await (const version of fx.core.canvases.watchWithToken(token, canvas.canvasId, 0, new AbortController().signal)) seen.push(version.version);
+    const endedMs = performance.now() - started;
+    assert.deepEqual(seen, [1]);
+    assert.ok(endedMs >= 900 && endedMs < 5000, `ended after ${Math.round(endedMs)} ms`);
+  });
+
   test('a token opens its canvas only; expired, forged, rotated → permission_denied; malformed → invalid_argument', async () => {
     const a = await create();
     const b = await create();

@@ -69,6 +69,24 @@ describe('CanvasService', () => {
     assert.equal((await callError(canvases, canvases.updateCanvas, { v: 1, canvasId: { ulid: canvasId }, stateJson: big, expectedVersion: 0 }, owner)).code, grpc.status.RESOURCE_EXHAUSTED);
   });
 
+  test('bundle over 512 KiB or over 32 assets → RESOURCE_EXHAUSTED naming the limit; an HTML asset → INVALID_ARGUMENT; the 121st update in a minute → RESOURCE_EXHAUSTED', async () => {
+    const bundle = (assets: { path: string; contentType: string; body: Buffer }[]) =>
+      callError(canvases, canvases.createCanvas, { v: 1, sessionId: { ulid: sessionId }, title: 'Bundled', stateJson: '{}', assets, lifetimeMs: 0 }, owner);
+    const png = (path: string, size = 10) => ({ path, contentType: 'image/png', body: Buffer.alloc(size) });
+    const tooBig = await bundle([png('a.png', 300_000), png('b.png', 300_000)]);
+    assert.equal(tooBig.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(tooBig.details, /524288/);
+    const tooMany = await bundle(Array.from({ length: 33 }, (_, i) => png(`a${i}.png`)));
+    assert.equal(tooMany.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(tooMany.details, /at most 32 assets/);
+    assert.equal((await bundle([{ path: 'page.html', contentType: 'text/html', body: Buffer.from('<p>') }])).code, grpc.status.INVALID_ARGUMENT);
+    const canvasId = (await create()).canvas?.canvasId?.ulid as string;
+    for (let n = 1; n <= 120; n += 1) await update(canvasId, n);
+    const limited = await callError(canvases, canvases.updateCanvas, { v: 1, canvasId: { ulid: canvasId }, stateJson: '{}', expectedVersion: 0 }, owner);
+    assert.equal(limited.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(limited.details, /120 times in the last minute/);
+  });
+
   test('WatchCanvas from 0 → the current version, then each update as it happens, ending after CloseCanvas; resuming after 2 → 3 first', async () => {
     const canvasId = (await create()).canvas?.canvasId?.ulid as string;
     const watcher = watch(canvasId, 0);

@@ -21,6 +21,7 @@ const BrowserPage = lazyPage(() => import('./pages/browser/browser-page'));
 const TokensPage = lazyPage(() => import('./pages/tokens/tokens-page'));
 const AuditPage = lazyPage(() => import('./pages/audit/audit-page'));
 const OverviewPage = lazyPage(() => import('./pages/overview/overview-page'));
+const CanvasWindow = lazyPage(() => import('./pages/chat/canvas-window'));
 
 const NAV = [
   ['/chat', 'Chat'],
@@ -149,6 +150,7 @@ function Shell({ login }: { login: ConsoleLogin }) {
             <Route path="/">
               <Redirect to="/chat" />
             </Route>
+            <Route path="/chat/:sessionId/canvases/:canvasId">{(params) => <CanvasWindow sessionId={params.sessionId} canvasId={params.canvasId} />}</Route>
             <Route path="/chat/:sessionId?">{(params) => <ChatPage sessionId={params.sessionId ?? null} />}</Route>
             <Route path="/approvals" component={ApprovalsPage} />
             <Route path="/runs" component={RunsPage} />

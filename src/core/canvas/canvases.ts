@@ -8,7 +8,7 @@ import type { Journal } from '../journal/journal.js';
 import type { RunService } from '../runs/runs.js';
 import { journalIdentity, type SessionService } from '../sessions/sessions.js';
 import { type CanvasLimits, checkBundle, checkTitle, encodeState, UpdateRateLimiter } from './canvas-limits.js';
-import type { CanvasTokens } from './canvas-tokens.js';
+import type { CanvasTokenClaims, CanvasTokens } from './canvas-tokens.js';
 import { type CanvasVersion, isReadOnly, versionOf } from './canvas-version.js';
 import { applyJsonPatch } from './json-patch.js';
 import type { CanvasAsset, CanvasRecord, CanvasStore } from './store.js';
@@ -190,18 +190,26 @@ export class CanvasService {
    * @throws `invalid_argument` (malformed token or id), `permission_denied`.
    */
   viewWithToken(token: string, canvasId: string): CanvasRecord {
+    return this.openWithToken(token, canvasId).record;
+  }
+
+  /**
+   * `watch` for a token holder, ending when the token runs out: a stream outliving its token would let a
+   * lapsed (or rotated-away) grant see every later version. The console renews the token before then.
+   */
+  watchWithToken(token: string, canvasId: string, afterVersion: number, signal: AbortSignal): AsyncGenerator<CanvasVersion> {
+    const { claims } = this.openWithToken(token, canvasId);
+    const lapse = AbortSignal.timeout(Math.max(0, claims.expiresAtMs - this.deps.now()));
+    return this.follow(canvasId, checkAfterVersion(afterVersion), AbortSignal.any([signal, lapse]));
+  }
+
+  private openWithToken(token: string, canvasId: string): { record: CanvasRecord; claims: CanvasTokenClaims } {
     requireCanonicalId(canvasId, 'canvas_id');
     const claims = this.deps.tokens.verify(token);
     const record = claims.canvasId === canvasId ? this.deps.store.getCanvas(canvasId) : undefined;
     const mayView = record !== undefined && record.sessionId === claims.sessionId && (claims.principal === record.principal || principalKind(claims.principal) === 'admin');
     if (!mayView) throw new CoreError('permission_denied', 'the canvas token does not open this canvas');
-    return record;
-  }
-
-  /** `watch` for a token holder. */
-  watchWithToken(token: string, canvasId: string, afterVersion: number, signal: AbortSignal): AsyncGenerator<CanvasVersion> {
-    this.viewWithToken(token, canvasId);
-    return this.follow(canvasId, checkAfterVersion(afterVersion), signal);
+    return { record, claims };
   }
 
   /** One asset of the bundle for a token holder. @throws `not_found` for a path the bundle does not hold. */

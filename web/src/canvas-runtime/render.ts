@@ -33,7 +33,13 @@ function labelled(label: string, control: HTMLElement): HTMLElement {
   return wrapper;
 }
 
-function renderComponent(component: Component, ctx: RenderContext, form: HTMLFormElement): Node {
+/** A button pressed (or Enter for it): its action with the values of the form's fields. */
+function sendAction(button: HTMLButtonElement, ctx: RenderContext): void {
+  if (button.disabled || !button.form) return;
+  ctx.onAction(button.value, formValues(button.form));
+}
+
+function renderComponent(component: Component, ctx: RenderContext): Node {
   switch (component.type) {
     case 'heading': {
       const level = Math.min(Math.max(Number(component.level) || 2, 1), 4);
@@ -83,8 +89,9 @@ function renderComponent(component: Component, ctx: RenderContext, form: HTMLFor
       const id = text(component.id);
       const button = el('button', text(component.label) || id);
       button.type = 'button';
+      button.value = id;
       button.disabled = ctx.readOnly || !NAME.test(id);
-      button.addEventListener('click', () => ctx.onAction(id, formValues(form)));
+      button.addEventListener('click', () => sendAction(button, ctx));
       return button;
     }
     case 'input': {
@@ -92,6 +99,7 @@ function renderComponent(component: Component, ctx: RenderContext, form: HTMLFor
       input.name = NAME.test(text(component.name)) ? text(component.name) : '';
       input.placeholder = text(component.placeholder);
       input.value = text(component.value);
+      input.dataset.initial = input.value;
       input.disabled = ctx.readOnly;
       return labelled(text(component.label) || input.name, input);
     }
@@ -99,6 +107,8 @@ function renderComponent(component: Component, ctx: RenderContext, form: HTMLFor
       const select = el('select');
       select.name = NAME.test(text(component.name)) ? text(component.name) : '';
       for (const option of strings(component.options)) select.append(new Option(option, option));
+      if (strings(component.options).includes(text(component.value))) select.value = text(component.value);
+      select.dataset.initial = select.value;
       select.disabled = ctx.readOnly;
       return labelled(text(component.label) || select.name, select);
     }
@@ -107,23 +117,55 @@ function renderComponent(component: Component, ctx: RenderContext, form: HTMLFor
   }
 }
 
+type Control = HTMLInputElement | HTMLSelectElement;
+
+const controls = (form: HTMLFormElement | null): Control[] => (form ? [...form.querySelectorAll<Control>('input[name], select[name]')].filter((control) => control.name) : []);
+
 function formValues(form: HTMLFormElement): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const control of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]')) {
-    if (control.name) values[control.name] = control.value;
-  }
-  return values;
+  return Object.fromEntries(controls(form).map((control) => [control.name, control.value]));
 }
 
-/** Replaces `root`'s content with the state's components. */
+/**
+ * Carries what the person typed or chose from the old form into the new one: a field keeps its edited
+ * value unless the new version gives that field a different value (then the agent's wins), and the
+ * focused field keeps focus and caret, so a version arriving mid-typing loses nothing.
+ */
+function carryEdits(from: HTMLFormElement | null, to: HTMLFormElement): () => void {
+  const focused = document.activeElement;
+  const edits = new Map(controls(from).filter((control) => control.value !== control.dataset.initial).map((control) => [control.name, control]));
+  for (const control of controls(to)) {
+    const edited = edits.get(control.name);
+    if (edited && edited.dataset.initial === control.dataset.initial && edited.tagName === control.tagName) control.value = edited.value;
+  }
+  if (!(focused instanceof HTMLInputElement || focused instanceof HTMLSelectElement) || !focused.name || focused.form !== from) return () => undefined;
+  const next = controls(to).find((control) => control.name === focused.name && control.tagName === focused.tagName);
+  const caret = focused instanceof HTMLInputElement ? { start: focused.selectionStart, end: focused.selectionEnd } : null;
+  // Run once `to` is in the document: focus on a detached element does nothing.
+  return () => {
+    if (!next || next.disabled) return;
+    next.focus();
+    if (next instanceof HTMLInputElement && caret?.start != null && caret.end != null) next.setSelectionRange(caret.start, caret.end);
+  };
+}
+
+/** Replaces `root`'s content with the state's components, keeping the person's unsent edits. */
 export function renderState(root: HTMLElement, state: Record<string, unknown>, ctx: RenderContext): void {
   const form = el('form');
-  form.addEventListener('submit', (event) => event.preventDefault());
+  // The frame's sandbox has no allow-forms, so a form never submits; Enter in a text field presses the
+  // form's first button instead, as implicit submission would in an ordinary page.
+  form.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.isComposing || !(event.target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    const first = form.querySelector('button');
+    if (first) sendAction(first, ctx);
+  });
   if (typeof state.title === 'string') form.append(el('h1', state.title));
   const components = Array.isArray(state.components) ? (state.components as unknown[]).slice(0, MAX_COMPONENTS) : [];
   for (const component of components) {
-    if (component !== null && typeof component === 'object') form.append(renderComponent(component as Component, ctx, form));
+    if (component !== null && typeof component === 'object') form.append(renderComponent(component as Component, ctx));
   }
   if (ctx.readOnly) form.append(el('p', 'This canvas is closed.', 'note closed'));
+  const restoreFocus = carryEdits(root.querySelector('form'), form);
   root.replaceChildren(form);
+  restoreFocus();
 }

@@ -1,12 +1,15 @@
 // The canvas pane beside the chat: the session's canvases as tabs, each a sandboxed frame that updates itself live.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
 import { api, unwrap } from '../../api/client';
 import type { CanvasSummary } from '../../api/types';
 import { ErrorBox } from '../../components/states';
 
-/** A viewing token is renewed this long before it runs out (the frame reloads with the new one). */
+/** A viewing token is renewed this long before it runs out (the frame reloads with the new one)… */
 const RENEW_BEFORE_MS = 60_000;
+/** …or, for a short-lived token, once this share of its lifetime is left. */
+const RENEW_AT_SHARE_LEFT = 0.25;
 /** What a sandboxed frame's messages carry as their origin. */
 const OPAQUE_ORIGIN = 'null';
 
@@ -29,12 +32,13 @@ export function CanvasPane({ sessionId }: { sessionId: string }) {
           </button>
         ))}
       </div>
-      <CanvasFrame key={active.canvas_id} canvas={active} />
+      <CanvasFrame key={active.canvas_id} canvas={active} sessionId={sessionId} />
     </section>
   );
 }
 
-function CanvasFrame({ canvas }: { canvas: CanvasSummary }) {
+/** A canvas's sandboxed frame with its token kept fresh; `full` fills the window (the canvas window page). */
+export function CanvasFrame({ canvas, sessionId, full = false }: { canvas: CanvasSummary; sessionId: string; full?: boolean }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const token = useQuery({
     // Its own root, not under 'canvases': a canvas created or closed refetches the list, and a new token
@@ -43,7 +47,12 @@ function CanvasFrame({ canvas }: { canvas: CanvasSummary }) {
     queryFn: () => unwrap(api.POST('/console/v1/canvases/{id}/token', { params: { path: { id: canvas.canvas_id } }, body: {} })),
     staleTime: Infinity,
     // Renewal: a fresh token (and a frame reloaded with it) shortly before the current one expires.
-    refetchInterval: (query) => (query.state.data ? Math.max(query.state.data.expires_at_unix_ms - Date.now() - RENEW_BEFORE_MS, 1_000) : false),
+    refetchInterval: (query) => {
+      const expiresAt = query.state.data?.expires_at_unix_ms;
+      if (expiresAt === undefined) return false;
+      const lifetimeMs = expiresAt - query.state.dataUpdatedAt;
+      return Math.max(expiresAt - Date.now() - Math.min(RENEW_BEFORE_MS, lifetimeMs * RENEW_AT_SHARE_LEFT), 1_000);
+    },
   });
   const act = useMutation({
     mutationFn: (input: { version: number; action: string; values: Record<string, string> }) =>
@@ -64,14 +73,14 @@ function CanvasFrame({ canvas }: { canvas: CanvasSummary }) {
   }, [mutate]);
   const url = token.data?.frame_url;
   return (
-    <div className="canvas-frame">
+    <div className={full ? 'canvas-frame canvas-frame-full' : 'canvas-frame'}>
       <div className="row">
         <span className="muted small">{canvas.closed ? 'Closed: read-only' : 'Live'}</span>
-        {url ? (
-          <a href={url} target="_blank" rel="noopener noreferrer" className="small">
+        {full ? null : (
+          <Link href={`/chat/${sessionId}/canvases/${canvas.canvas_id}`} className="small">
             Open full window
-          </a>
-        ) : null}
+          </Link>
+        )}
       </div>
       <ErrorBox error={token.error ?? act.error} />
       {url ? <iframe ref={frame} title={`Canvas: ${canvas.title}`} src={url} sandbox="allow-scripts" referrerPolicy="no-referrer" /> : null}
