@@ -28,6 +28,9 @@ export function findProtoRoot(start = dirname(fileURLToPath(import.meta.url))): 
   }
 }
 
+/** The path of a service's (reflection's only) method, naming the service and its version. */
+const methodPath = (service: ServiceDefinition): string => Object.values(service)[0]?.path ?? '';
+
 export interface HealthControl {
   setServing(serving: boolean): void;
 }
@@ -37,10 +40,12 @@ export interface StandardServices extends HealthControl {
   paths: ReadonlySet<string>;
 }
 
-/** Adds reflection (built from the .proto files) and health to `server`, their requests decoded as ours are. */
+/**
+ * Adds reflection and health to `server`, their requests decoded as ours are. Reflection's descriptors
+ * (protobufjs parsing the five .proto files, a few hundred ms) are built on its first call, not at start:
+ * at start only its two service definitions are registered, with handlers that build the real ones then.
+ */
 export function addStandardServices(server: Server): StandardServices {
-  const root = findProtoRoot();
-  const definition = loadSync(PROTO_FILES.map((file) => join(root, file)), { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const paths = new Set<string>();
   const decoding = {
     addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
@@ -48,8 +53,31 @@ export function addStandardServices(server: Server): StandardServices {
       server.addService(withRequestDecoding(service), implementation);
     },
   };
-  // node.proto also defines NodeService, which is served over QUIC, not here: list only what this port serves.
-  new ReflectionService(definition, { services: [...SERVED_SERVICES] }).addToServer(decoding);
+  const root = findProtoRoot(); // at start: a package without its proto/ fails now, not at the first reflection call
+  let built: Map<string, UntypedServiceImplementation> | undefined;
+  /** The library's handlers for each reflection service (v1, v1alpha), keyed by its method path. */
+  const reflection = (path: string): UntypedServiceImplementation => {
+    if (!built) {
+      const implementations = new Map<string, UntypedServiceImplementation>();
+      const definition = loadSync(PROTO_FILES.map((file) => join(root, file)), { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+      // node.proto also defines NodeService, which is served over QUIC, not here: list only what this port serves.
+      new ReflectionService(definition, { services: [...SERVED_SERVICES] }).addToServer({
+        addService: (service, implementation) => implementations.set(methodPath(service), implementation),
+      });
+      built = implementations;
+    }
+    const implementation = built.get(path);
+    if (!implementation) throw new Error(`no reflection handler for ${path}`);
+    return implementation;
+  };
+  // An empty package gives the service definitions without reading our .proto files.
+  new ReflectionService({}, { services: [] }).addToServer({
+    addService(service, implementation) {
+      const path = methodPath(service);
+      const lazy = Object.fromEntries(Object.keys(implementation).map((name) => [name, (call: unknown) => (reflection(path)[name] as (call: unknown) => void)(call)]));
+      decoding.addService(service, lazy);
+    },
+  });
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED_SERVICES.map((name) => [name, 'SERVING'])) });
   health.addToServer(decoding);
   return {
