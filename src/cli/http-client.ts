@@ -1,6 +1,5 @@
 // The CLI's client of the daemon's admin HTTP API: bearer auth, JSON in and out, error envelopes as typed errors.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { requireTarget } from './credentials.js';
 import type { GlobalOptions } from './global-options.js';
 
@@ -48,9 +47,12 @@ export interface SendResult {
 }
 
 // node:http rather than fetch: undici's first request costs ~100 ms of start-up, most of a short command.
+// Required, not imported: an ESM import of node:http reads every export, and one of them is a getter that
+// loads undici (and with it TLS and HTTP/2), ~20 ms. node:https only when the daemon is reached over TLS.
+const { request: httpRequest } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 /** One request to the daemon (no auth added); a timeout rejects as ApiError `deadline_exceeded`. */
-export function send(target: URL, options: SendOptions): Promise<SendResult> {
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+export async function send(target: URL, options: SendOptions): Promise<SendResult> {
+  const request = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(target, { method: options.method, headers: options.headers, signal: AbortSignal.timeout(options.timeoutMs) }, (response) => {
       const chunks: Buffer[] = [];
