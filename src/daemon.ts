@@ -1,7 +1,6 @@
 // startDaemon: config → state dir → store → core → transports; close() shuts down in reverse order, each step under a deadline.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createCore } from './core/index.js';
 import { isLoopbackHost, isWildcardHost } from './core/host-names.js';
@@ -15,6 +14,7 @@ import { componentLogger } from './infra/log.js';
 import { runShutdownSteps, type ShutdownStep } from './infra/shutdown.js';
 import { createBuiltinModel } from './infra/models/builtin-model.js';
 import { createOpenAiChatModel } from './infra/models/openai-chat.js';
+import { packagePath } from './infra/package-root.js';
 import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
 import { createBrowserRuntime } from './infra/browser/browser-runtime.js';
@@ -129,9 +129,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       allowedOrigins: config.http.allowedOrigins,
       allowedHosts: servedHosts(config.http),
       ...(httpTls ? { tls: httpTls } : {}),
-      // `npm run build` puts the console app next to the compiled daemon (dist/web).
-      webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
-      canvasRuntimeRoot: fileURLToPath(new URL('./canvas-runtime/', import.meta.url)),
+      // Built by `npm run build` (dist/web, dist/canvas-runtime).
+      webRoot: packagePath('dist', 'web'),
+      canvasRuntimeRoot: packagePath('dist', 'canvas-runtime'),
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });

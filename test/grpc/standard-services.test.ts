@@ -1,11 +1,12 @@
 // Stock gRPC tooling: grpc.health.v1 and server reflection, loaded from their own .proto files.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { findProtoRoot } from '../../src/transport/grpc/reflection.js';
+import { findPackageRoot } from '../../src/infra/package-root.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const require = createRequire(import.meta.url);
@@ -72,10 +73,10 @@ describe('standard gRPC services', () => {
     }
   });
 
-  test('proto/ is found from src/ and from dist/ (the package root)', () => {
-    const fromSrc = findProtoRoot();
-    const fromDist = findProtoRoot(join(process.cwd(), 'dist', 'transport', 'grpc'));
-    assert.equal(fromSrc, fromDist);
-    assert.equal(fromSrc, join(process.cwd(), 'proto'));
+  test('the package root (proto/, dist/web) is found from src/, from dist/ and from the bundled bins; nowhere else', () => {
+    assert.equal(findPackageRoot(), process.cwd());
+    assert.equal(findPackageRoot(join(process.cwd(), 'dist', 'transport', 'grpc')), process.cwd());
+    assert.equal(findPackageRoot(join(process.cwd(), 'dist', 'bin', 'chunks')), process.cwd());
+    assert.throws(() => findPackageRoot(tmpdir()), /cannot find the palyra package/);
   });
 });

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { BrowserCallOptions, BrowserMessage, BrowserMethod, BrowserPort, BrowserStatus } from '../../core/browser/browser-port.js';
 import { CoreError } from '../../core/errors.js';
@@ -10,12 +9,14 @@ import type { PalyraConfig } from '../config/schema.js';
 import { ensurePrivateDir, writePrivateFile } from '../crypto/private-files.js';
 import { BrowserdClient } from './browserd-client.js';
 import { BrowserdSupervisor } from './browserd-supervisor.js';
+import { packagePath } from '../package-root.js';
 import { findChromium } from './chromium.js';
+
 
 /** The generated service token of an embedded browserd (mode 0600 in the state dir). */
 export const BROWSERD_TOKEN_FILE = 'browserd-token';
 const DEFAULT_EMBEDDED_LISTEN = '127.0.0.1:0';
-const BIN_PATH = fileURLToPath(new URL('../../bin/palyra-browserd.js', import.meta.url));
+const BIN_PATH = packagePath('dist', 'bin', 'palyra-browserd.js');
 
 export interface BrowserRuntime extends BrowserPort {
   /** Starts the embedded child (returns at once; readiness shows in `status()`). */

@@ -1,11 +1,10 @@
 // Server reflection and grpc.health.v1, so stock gRPC tooling (grpcurl, grpc_health_probe) works.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { packagePath } from '../../infra/package-root.js';
 import { withRequestDecoding } from './limits.js';
 
 /** Services listed by reflection and health. */
@@ -18,15 +17,6 @@ export const SERVED_SERVICES = [
 ] as const;
 
 const PROTO_FILES = ['palyra/common/v1/common.proto', 'palyra/gateway/v1/gateway.proto', 'palyra/auth/v1/auth.proto', 'palyra/node/v1/node.proto', 'palyra/canvas/v1/canvas.proto'];
-
-/** `proto/` of the package, found by walking up from this module (works from src/ and from dist/). */
-export function findProtoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'proto');
-    if (existsSync(join(candidate, 'palyra')) && existsSync(join(dir, 'package.json'))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`cannot find the proto/ directory above ${start}`);
-  }
-}
 
 /** The path of a service's (reflection's only) method, naming the service and its version. */
 const methodPath = (service: ServiceDefinition): string => Object.values(service)[0]?.path ?? '';
@@ -53,7 +43,7 @@ export function addStandardServices(server: Server): StandardServices {
       server.addService(withRequestDecoding(service), implementation);
     },
   };
-  const root = findProtoRoot(); // at start: a package without its proto/ fails now, not at the first reflection call
+  const root = packagePath('proto');
   let built: Map<string, UntypedServiceImplementation> | undefined;
   /** The library's handlers for each reflection service (v1, v1alpha), keyed by its method path. */
   const reflection = (path: string): UntypedServiceImplementation => {
