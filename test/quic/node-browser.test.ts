@@ -55,7 +55,10 @@ describe('browser capabilities on a node (real daemon, node host and Chromium)',
   test('[browser] enabled with Chromium found → the node advertises browser.* as available', async () => {
     const list = (await (await daemon.admin('/admin/v1/nodes')).json()) as { nodes: Array<{ device_id: string; capabilities: Array<{ name: string; available: boolean }> }> };
     const offered = list.nodes.find((entry) => entry.device_id === deviceId)?.capabilities.filter((capability) => capability.name.startsWith('browser.')) ?? [];
-    assert.deepEqual(offered.map((capability) => capability.name).sort(), ['browser.click', 'browser.navigate', 'browser.observe', 'browser.press', 'browser.screenshot', 'browser.session.close', 'browser.session.create', 'browser.title', 'browser.type', 'browser.wait_for']);
+    assert.deepEqual(offered.map((capability) => capability.name).sort(), [
+      'browser.click', 'browser.console_log', 'browser.navigate', 'browser.network_log', 'browser.observe', 'browser.pdf', 'browser.press', 'browser.reset_state', 'browser.screenshot', 'browser.scroll', 'browser.select',
+      'browser.session.close', 'browser.session.create', 'browser.tabs.close', 'browser.tabs.list', 'browser.tabs.open', 'browser.tabs.switch', 'browser.title', 'browser.type', 'browser.wait_for',
+    ]);
     assert.ok(offered.every((capability) => capability.available));
   });
 

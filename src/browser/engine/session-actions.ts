@@ -1,9 +1,10 @@
 // The session actions both doors run (browserd's gRPC service, a node's browser capabilities): inputs checked, budgets applied, one log entry each.
 import type { Page } from 'playwright-core';
-import { type Capture, parseImageFormat, screenshotPage } from './capture.js';
+import { CoreError } from '../../core/errors.js';
+import { type Capture, exportPdf, parseImageFormat, type PdfExport, screenshotPage } from './capture.js';
 import { checkNavigation, type NavigateInput, type NavigateResult, navigatePage } from './navigation.js';
 import { type Observation, type ObserveInput, observePage } from './observe.js';
-import { clickElement, pressKey, required, typeInto, type WaitResult, waitForTarget } from './page-actions.js';
+import { clickElement, pressKey, required, scrollBy, selectOptions, typeInto, type WaitResult, waitForTarget } from './page-actions.js';
 import type { ActionRecord, BrowserSession } from './session.js';
 import { capUtf8 } from './text-caps.js';
 
@@ -47,6 +48,19 @@ export async function pressInSession(session: BrowserSession, input: { key: stri
   return (await logged(session, 'press', '', timeoutMs, (page) => pressKey(page, key))).log;
 }
 
+/** Selects `values` in the `<select>` a selector matches; returns the values now selected. @throws `invalid_argument` without selector or values. */
+export async function selectInSession(session: BrowserSession, input: { selector: string; values: string[]; timeoutMs: number }): Promise<{ result: string[]; log: ActionRecord }> {
+  const selector = required(input.selector, 'selector');
+  if (input.values.length === 0) throw new CoreError('invalid_argument', 'values is required');
+  const timeoutMs = withinCap(input.timeoutMs, session.settings.budget.actionTimeoutMs);
+  return logged(session, 'select', selector, timeoutMs, (page) => selectOptions(page, selector, input.values, timeoutMs));
+}
+
+/** Scrolls the active tab by a delta in pixels; returns where it ended up. */
+export async function scrollInSession(session: BrowserSession, input: { deltaX: number; deltaY: number }): Promise<{ result: { scrollX: number; scrollY: number }; log: ActionRecord }> {
+  return logged(session, 'scroll', '', session.settings.budget.actionTimeoutMs, (page) => scrollBy(page, input.deltaX, input.deltaY));
+}
+
 export async function waitInSession(session: BrowserSession, input: { selector: string; text: string; timeoutMs: number }): Promise<{ result: WaitResult; log: ActionRecord }> {
   const timeoutMs = withinCap(input.timeoutMs, session.settings.budget.actionTimeoutMs);
   return logged(session, 'wait_for', input.selector, timeoutMs, (page) => waitForTarget(page, input.selector, input.text, timeoutMs));
@@ -69,4 +83,11 @@ export async function screenshotSession(session: BrowserSession, input: { format
 export async function observeSession(session: BrowserSession, input: ObserveInput): Promise<Observation> {
   const { budget } = session.settings;
   return session.act('observe', 'observe', budget.actionTimeoutMs, (page) => observePage(page, input, budget.actionTimeoutMs, budget.maxResponseBytes));
+}
+
+/** The active tab as a PDF. @throws `resource_exhausted` over `maxBytes` (0 = the session's max_response_bytes). */
+export async function pdfOfSession(session: BrowserSession, input: { maxBytes: number }): Promise<PdfExport> {
+  const { budget } = session.settings;
+  const maxBytes = withinCap(input.maxBytes, budget.maxResponseBytes);
+  return session.act('export_pdf', 'export_pdf', budget.navigationTimeoutMs, (page) => exportPdf(page, maxBytes));
 }

@@ -1,8 +1,8 @@
 // A session's console and network logs: entries recorded from page and context events, secrets redacted.
 import type { ConsoleMessage, Request } from 'playwright-core';
 import type { EgressRefusal } from './egress-proxy.js';
-import { LOG_RING_ENTRIES, MAX_CONSOLE_MESSAGE_BYTES } from './limits.js';
-import { RingLog } from './ring-log.js';
+import { LOG_RING_ENTRIES, listLimit, MAX_CONSOLE_MESSAGE_BYTES } from './limits.js';
+import { type LogPage, RingLog } from './ring-log.js';
 import { capUtf8 } from './text-caps.js';
 
 /** DEBUG=1 … ERROR=4, as in the proto. */
@@ -41,6 +41,17 @@ const MAX_URL_CHARS = 2048;
 export class SessionLogs {
   readonly console = new RingLog<ConsoleEntry>(LOG_RING_ENTRIES);
   readonly network = new RingLog<NetworkEntry>(LOG_RING_ENTRIES);
+
+  /** The latest `limit` console entries (0 = 100, at most 500), oldest first, at `minimumSeverity` (0 = any) or above. */
+  readConsole(limit: number, minimumSeverity: number): LogPage<ConsoleEntry> {
+    const minimum = minimumSeverity || 1;
+    return this.console.latest(listLimit(limit), (entry) => entry.severity >= minimum);
+  }
+
+  /** The latest `limit` requests (0 = 100, at most 500), oldest first. */
+  readNetwork(limit: number): LogPage<NetworkEntry> {
+    return this.network.latest(listLimit(limit));
+  }
 
   addConsole(message: ConsoleMessage, tabId: string): void {
     const { text, truncated } = capUtf8(message.text(), MAX_CONSOLE_MESSAGE_BYTES);

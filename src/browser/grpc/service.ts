@@ -2,13 +2,11 @@
 import type { BrowserServiceServer } from '../../gen/palyra/browser/v1/browser.js';
 import { CoreError } from '../../core/errors.js';
 import { checkVersion, optionalId, PROTOCOL_MAJOR, requiredId, toCanonicalId } from '../../transport/grpc/convert/ids.js';
-import { exportPdf } from '../engine/capture.js';
 import type { BrowserEngine } from '../engine/engine.js';
 import { listLimit } from '../engine/limits.js';
-import { checkNavigation, navigatePage } from '../engine/navigation.js';
-import { required, scrollBy, selectOptions } from '../engine/page-actions.js';
 import type { BrowserSession } from '../engine/session.js';
-import { clickInSession, logged, navigateSession, observeSession, pressInSession, readTitle, screenshotSession, typeInSession, waitInSession, withinCap } from '../engine/session-actions.js';
+import { clickInSession, navigateSession, observeSession, pdfOfSession, pressInSession, readTitle, screenshotSession, scrollInSession, selectInSession, typeInSession, waitInSession } from '../engine/session-actions.js';
+import { closeTabInSession, openTabInSession, resetSessionState, switchTabInSession } from '../engine/session-tabs.js';
 import { actionLogToProto, budgetFromProto, budgetToProto, summaryToProto, tabToProto } from './convert.js';
 import { type BrowserHandlerDeps, browserUnary } from './handler.js';
 
@@ -98,17 +96,12 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
     }),
 
     select: unary(async (request, principal) => {
-      const session = sessionOf(principal, request);
-      const selector = required(request.selector, 'selector');
-      if (request.values.length === 0) throw new CoreError('invalid_argument', 'values is required');
-      const timeoutMs = withinCap(request.timeoutMs, session.settings.budget.actionTimeoutMs);
-      const { result, log } = await logged(session, 'select', selector, timeoutMs, (page) => selectOptions(page, selector, request.values, timeoutMs));
+      const { result, log } = await selectInSession(sessionOf(principal, request), request);
       return { v, selectedValues: result, actionLog: actionLogToProto(log) };
     }),
 
     scroll: unary(async (request, principal) => {
-      const session = sessionOf(principal, request);
-      const { result, log } = await logged(session, 'scroll', '', session.settings.budget.actionTimeoutMs, (page) => scrollBy(page, request.deltaX, request.deltaY));
+      const { result, log } = await scrollInSession(sessionOf(principal, request), request);
       return { v, scrollX: result.scrollX, scrollY: result.scrollY, actionLog: actionLogToProto(log) };
     }),
 
@@ -151,38 +144,24 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
     }),
 
     openTab: unary(async (request, principal) => {
-      const session = sessionOf(principal, request);
-      const input = { url: request.url, timeoutMs: request.timeoutMs, allowRedirects: request.allowRedirects, maxRedirects: request.maxRedirects, allowPrivateTargets: request.allowPrivateTargets };
-      const url = request.url === '' ? undefined : checkNavigation(session, input);
-      const { tabId, statusCode } = await session.act('open_tab', 'open_tab', session.settings.budget.navigationTimeoutMs, async () => {
-        const opened = await session.openTab(request.activate);
-        const result = url ? await navigatePage(session, session.page(opened), url, input) : undefined;
-        return { tabId: opened, statusCode: result?.statusCode ?? 0 };
-      });
-      return { v, tab: tabToProto(await session.describeTab(tabId)), navigated: url !== undefined, statusCode };
+      const opened = await openTabInSession(sessionOf(principal, request), request);
+      return { v, tab: tabToProto(opened.tab), navigated: opened.navigated, statusCode: opened.statusCode };
     }),
 
     switchTab: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const tabId = requiredId(request.tabId, 'tab_id');
-      session.switchTab(tabId);
-      await session.page(tabId).bringToFront();
-      return { v, activeTab: tabToProto(await session.describeTab(tabId)) };
+      return { v, activeTab: tabToProto(await switchTabInSession(session, requiredId(request.tabId, 'tab_id'))) };
     }),
 
     closeTab: unary(async (request, principal) => {
       const session = sessionOf(principal, request);
-      const tabId = optionalId(request.tabId, 'tab_id') ?? session.activeTab;
-      if (!tabId) throw new CoreError('failed_precondition', 'the session has no open tab');
-      await session.serialised(() => session.closeTab(tabId));
-      const active = session.activeTab;
-      return { v, closedTabId: { ulid: tabId }, activeTab: active ? tabToProto(await session.describeTab(active)) : undefined, tabsRemaining: session.tabCount };
+      const closed = await closeTabInSession(session, optionalId(request.tabId, 'tab_id'));
+      return { v, closedTabId: { ulid: closed.closedTabId }, activeTab: closed.activeTab ? tabToProto(closed.activeTab) : undefined, tabsRemaining: closed.tabsRemaining };
     }),
 
     consoleLog: unary((request, principal) => {
       const session = sessionOf(principal, request);
-      const minimum = request.minimumSeverity || 1;
-      const page = session.logs.console.latest(listLimit(request.limit), (entry) => entry.severity >= minimum);
+      const page = session.logs.readConsole(request.limit, request.minimumSeverity);
       return {
         v,
         truncated: page.truncated,
@@ -201,7 +180,7 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
 
     networkLog: unary((request, principal) => {
       const session = sessionOf(principal, request);
-      const page = session.logs.network.latest(listLimit(request.limit));
+      const page = session.logs.readNetwork(request.limit);
       return {
         v,
         truncated: page.truncated,
@@ -221,22 +200,12 @@ export function browserService(deps: BrowserServiceDeps): BrowserServiceServer {
     }),
 
     exportPdf: unary(async (request, principal) => {
-      const session = sessionOf(principal, request);
-      const { budget } = session.settings;
-      const maxBytes = withinCap(request.maxBytes, budget.maxResponseBytes);
-      const pdf = await session.act('export_pdf', 'export_pdf', budget.navigationTimeoutMs, (page) => exportPdf(page, maxBytes));
+      const pdf = await pdfOfSession(sessionOf(principal, request), request);
       return { v, pdfBytes: pdf.bytes, mimeType: pdf.mimeType, sizeBytes: pdf.bytes.length, sha256: pdf.sha256 };
     }),
 
     resetState: unary(async (request, principal) => {
-      const session = sessionOf(principal, request);
-      return session.act('reset_state', 'reset_state', session.settings.budget.navigationTimeoutMs, async () => {
-        const storageOriginsCleared = request.clearStorage ? await session.clearStorage() : 0;
-        const cookiesCleared = request.clearCookies ? await session.clearCookies() : 0;
-        const tabsClosed = request.resetTabs ? await session.resetTabs() : 0;
-        if (request.resetPermissions) await session.resetPermissions();
-        return { v, cookiesCleared, storageOriginsCleared, tabsClosed, permissionsReset: request.resetPermissions };
-      });
+      return { v, ...(await resetSessionState(sessionOf(principal, request), request)) };
     }),
 
     listDownloadArtifacts: unary(async (request, principal) => {

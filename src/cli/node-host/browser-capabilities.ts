@@ -1,42 +1,16 @@
 // browser.* on a node: the browser engine's session actions as capabilities, each session owned by the principal that invoked it.
 import { createHash } from 'node:crypto';
-import Type, { type Static, type TSchema } from 'typebox';
-import type { BrowserEngine } from '../../browser/engine/engine.js';
-import type { BrowserSession } from '../../browser/engine/session.js';
-import { clickInSession, navigateSession, observeSession, pressInSession, readTitle, screenshotSession, typeInSession, waitInSession } from '../../browser/engine/session-actions.js';
+import Type, { type TSchema } from 'typebox';
+import { clickInSession, navigateSession, observeSession, pdfOfSession, pressInSession, readTitle, screenshotSession, scrollInSession, selectInSession, typeInSession, waitInSession } from '../../browser/engine/session-actions.js';
 import { CoreError, isCoreError } from '../../core/errors.js';
 import type { Tool, ToolContext, ToolOutcome } from '../../core/tools/tool.js';
+import { type BrowserCall, captureBudgetBytes, define, selector, sessionId, sessionOf, type Spec, timeoutMs, url } from './browser-capability-spec.js';
+import { TAB_SPECS } from './browser-tab-capabilities.js';
 import type { NodeBrowser } from './node-browser.js';
 
-const ULID = { pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' };
-const sessionId = Type.Optional(Type.String({ ...ULID, description: 'A browser session on this node; default: the caller\'s newest one.' }));
-const selector = Type.String({ minLength: 1, maxLength: 4_096 });
-const timeoutMs = Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 }));
 const TEXT_CAP_BYTES = 16_384;
-// A JSON result carries the image as base64 (4/3 of its size) next to a few small fields.
-const RESULT_OVERHEAD_BYTES = 512;
-
-/** What a capability call knows beyond its input: the node task's output budget. */
-export interface BrowserCall {
-  maxOutputBytes: number;
-}
-
-interface Spec<S extends TSchema> {
-  name: string;
-  description: string;
-  input: S;
-  run(engine: BrowserEngine, principal: string, input: Static<S>, call: BrowserCall): Promise<unknown>;
-}
-
-/** The caller's session: the one named, else their newest. @throws `not_found` (also for another principal's). */
-function sessionOf(engine: BrowserEngine, principal: string, id: string | undefined): BrowserSession {
-  if (id) return engine.session(principal, id);
-  const newest = engine.listSessions(principal, 1).sessions[0];
-  if (!newest) throw new CoreError('not_found', 'you have no browser session on this node; create one with browser.session.create');
-  return engine.session(principal, newest.id);
-}
-
-const define = <S extends TSchema>(spec: Spec<S>): Spec<TSchema> => spec as unknown as Spec<TSchema>;
+// Pixels a scroll may move on either axis.
+const MAX_SCROLL_PX = 1_000_000;
 
 const SPECS: Spec<TSchema>[] = [
   define({
@@ -61,7 +35,7 @@ const SPECS: Spec<TSchema>[] = [
   define({
     name: 'navigate',
     description: 'Loads an http(s) URL in the active tab (through the node\'s SSRF guard); returns the final URL, status and title.',
-    input: Type.Object({ url: Type.String({ minLength: 1, maxLength: 8_192 }), session_id: sessionId, timeout_ms: timeoutMs }, { additionalProperties: false }),
+    input: Type.Object({ url, session_id: sessionId, timeout_ms: timeoutMs }, { additionalProperties: false }),
     async run(engine, principal, input) {
       const session = sessionOf(engine, principal, input.session_id);
       const result = await navigateSession(session, { url: input.url, timeoutMs: input.timeout_ms ?? 0, allowRedirects: true, maxRedirects: 0, allowPrivateTargets: false });
@@ -96,6 +70,24 @@ const SPECS: Spec<TSchema>[] = [
     },
   }),
   define({
+    name: 'select',
+    description: 'Selects options (by value or label) of the <select> a selector matches; returns the values now selected.',
+    input: Type.Object({ selector, values: Type.Array(Type.String({ maxLength: 4_096 }), { minItems: 1, maxItems: 64 }), session_id: sessionId, timeout_ms: timeoutMs }, { additionalProperties: false }),
+    async run(engine, principal, input) {
+      const { result, log } = await selectInSession(sessionOf(engine, principal, input.session_id), { selector: input.selector, values: input.values, timeoutMs: input.timeout_ms ?? 0 });
+      return { page_url: log.pageUrl, selected_values: result };
+    },
+  }),
+  define({
+    name: 'scroll',
+    description: 'Scrolls the active tab by a delta in pixels; returns the scroll position it reached.',
+    input: Type.Object({ delta_x: Type.Optional(Type.Integer({ minimum: -MAX_SCROLL_PX, maximum: MAX_SCROLL_PX })), delta_y: Type.Optional(Type.Integer({ minimum: -MAX_SCROLL_PX, maximum: MAX_SCROLL_PX })), session_id: sessionId }, { additionalProperties: false }),
+    async run(engine, principal, input) {
+      const { result, log } = await scrollInSession(sessionOf(engine, principal, input.session_id), { deltaX: input.delta_x ?? 0, deltaY: input.delta_y ?? 0 });
+      return { page_url: log.pageUrl, scroll_x: result.scrollX, scroll_y: result.scrollY };
+    },
+  }),
+  define({
     name: 'wait_for',
     description: 'Waits until a selector matches or a text is visible.',
     input: Type.Object({ selector: Type.Optional(selector), text: Type.Optional(Type.String({ minLength: 1, maxLength: 4_096 })), session_id: sessionId, timeout_ms: timeoutMs }, { additionalProperties: false }),
@@ -117,9 +109,7 @@ const SPECS: Spec<TSchema>[] = [
     description: 'A screenshot of the active tab, returned as base64 within the task\'s output budget (max_output_bytes).',
     input: Type.Object({ format: Type.Optional(Type.Enum(['png', 'jpeg'])), session_id: sessionId }, { additionalProperties: false }),
     async run(engine, principal, input, call) {
-      const maxBytes = Math.floor(((call.maxOutputBytes - RESULT_OVERHEAD_BYTES) * 3) / 4);
-      if (maxBytes < 1) throw new CoreError('invalid_argument', `max_output_bytes ${call.maxOutputBytes} leaves no room for an image`);
-      const shot = await screenshotSession(sessionOf(engine, principal, input.session_id), { format: input.format ?? 'png', maxBytes });
+      const shot = await screenshotSession(sessionOf(engine, principal, input.session_id), { format: input.format ?? 'png', maxBytes: captureBudgetBytes(call, 'an image') });
       return { mime_type: shot.mimeType, size_bytes: shot.bytes.length, sha256: createHash('sha256').update(shot.bytes).digest('hex'), image_base64: shot.bytes.toString('base64') };
     },
   }),
@@ -144,6 +134,16 @@ const SPECS: Spec<TSchema>[] = [
       };
     },
   }),
+  define({
+    name: 'pdf',
+    description: 'The active tab printed to PDF (A4), returned as base64 within the task\'s output budget (max_output_bytes).',
+    input: Type.Object({ session_id: sessionId }, { additionalProperties: false }),
+    async run(engine, principal, input, call) {
+      const pdf = await pdfOfSession(sessionOf(engine, principal, input.session_id), { maxBytes: captureBudgetBytes(call, 'a PDF') });
+      return { mime_type: pdf.mimeType, size_bytes: pdf.bytes.length, sha256: pdf.sha256, pdf_base64: pdf.bytes.toString('base64') };
+    },
+  }),
+  ...TAB_SPECS,
 ];
 
 /**

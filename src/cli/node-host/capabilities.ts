@@ -4,7 +4,8 @@ import { newId } from '../../core/ids.js';
 import { createHttpFetchTool } from '../../core/tools/builtin/http-fetch.js';
 import { createProcessRunTool } from '../../core/tools/builtin/process-run.js';
 import { ToolRegistry } from '../../core/tools/registry.js';
-import { type BrowserCall, createBrowserCapabilityTools } from './browser-capabilities.js';
+import { createBrowserCapabilityTools } from './browser-capabilities.js';
+import type { BrowserCall } from './browser-capability-spec.js';
 import type { NodeBrowser } from './node-browser.js';
 import type { NodeConfig } from './node-config.js';
 
