@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -18,7 +19,7 @@ process.on('exit', () => appendFileSync(file, process.moduleLoadList.map((name) 
 
 // Each costs tens to hundreds of milliseconds to import (bench/cli-startup.ts, bench/daemon-startup.ts).
 const CLI_NEVER = ['node_modules/@grpc/', 'node_modules/fastify/', 'node_modules/better-sqlite3/', 'node_modules/pino/', 'node_modules/typebox/', 'node_modules/protobufjs/', 'node_modules/ora/', 'node_modules/@matrixai/quic/'];
-const DAEMON_NEVER = ['node_modules/playwright-core/', 'node_modules/pino-pretty/', 'node_modules/ora/', '/dist/browser/', '/dist/cli/commands/'];
+const DAEMON_NEVER = ['node_modules/playwright-core/', 'node_modules/pino-pretty/', 'node_modules/ora/', 'src/browser/', 'src/cli/commands/'];
 
 let dir: string;
 let hookFile: string;
@@ -37,12 +38,22 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * The loaded module URLs, each bundle file (dist/bin) followed by the source files it holds (from the
+ * build's dist/bin/bundle-meta.json), so a bundled package or command counts as loaded when its chunk is.
+ */
+function withBundledInputs(urls: readonly string[]): string[] {
+  const holds = JSON.parse(readFileSync('dist/bin/bundle-meta.json', 'utf8')) as Record<string, string[]>;
+  const root = pathToFileURL(process.cwd()).href;
+  return urls.flatMap((url) => [url, ...(holds[url.startsWith(`${root}/`) ? url.slice(root.length + 1) : ''] ?? []).map((input) => `${root}/${input}`)]);
+}
+
 /** Runs `palyra args…` with the hook and returns the URLs of the modules it loaded. */
 async function cliModules(name: string, args: readonly string[]): Promise<string[]> {
   const log = join(dir, `${name}.log`);
   const result = await runCli(args, { env: { NODE_OPTIONS: `--import ${hookFile}`, MODULE_LOG_FILE: log } });
   assert.equal(result.code, 0, result.stderr);
-  return readFileSync(log, 'utf8').trim().split('\n');
+  return withBundledInputs(readFileSync(log, 'utf8').trim().split('\n'));
 }
 
 function assertNoneLoaded(modules: readonly string[], never: readonly string[]): void {
@@ -53,13 +64,13 @@ function assertNoneLoaded(modules: readonly string[], never: readonly string[]):
 describe('start-up imports', () => {
   test('palyra version → loads its command and commander only, none of the daemon, gRPC, QUIC or logging stacks', async () => {
     const modules = await cliModules('version', ['version']);
-    assert.ok(modules.some((url) => url.endsWith('/dist/cli/commands/version.js')));
+    assert.ok(modules.some((url) => url.endsWith('/src/cli/commands/version.ts')));
     assertNoneLoaded(modules, CLI_NEVER);
   });
 
   test('palyra status against a running daemon → answers over HTTP without loading the gRPC, QUIC, server or logging stacks', async () => {
     const modules = await cliModules('status', ['--url', daemon.ready.http, '--state-dir', daemon.stateDir, 'status']);
-    assert.ok(modules.some((url) => url.endsWith('/dist/cli/commands/status.js')));
+    assert.ok(modules.some((url) => url.endsWith('/src/cli/commands/status.ts')));
     assertNoneLoaded(modules, CLI_NEVER);
     // A plain-HTTP daemon needs neither undici (fetch) nor TLS; each costs ~15 ms of a ~130 ms command.
     assert.ok(modules.includes('builtin:NativeModule http'), 'the hook saw the built-in modules');
@@ -67,8 +78,8 @@ describe('start-up imports', () => {
   });
 
   test('palyrad started with the browser service off → never loads the browser engine, Playwright, pretty logging or the CLI commands', () => {
-    const modules = readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n');
-    assert.ok(modules.some((url) => url.endsWith('/dist/daemon.js')));
+    const modules = withBundledInputs(readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n'));
+    assert.ok(modules.some((url) => url.endsWith('/src/daemon.ts')));
     assertNoneLoaded(modules, DAEMON_NEVER);
   });
 });
