@@ -169,7 +169,13 @@ describe('tokens', () => {
     const { token } = fx.core.canvases.mintToken(owner, canvas.canvasId, 1000);
     const started = performance.now();
     const seen: number[] = [];
-    for await (const version of fx.core.canvases.watchWithToken(token, canvas.canvasId, 0, new AbortController().signal)) seen.push(version.version);
+    // The lapse timer is unref'd (it must not keep a daemon alive); here nothing else holds the event loop open.
+    const keepAlive = setInterval(() => undefined, 100);
+    try {
+      for await (const version of fx.core.canvases.watchWithToken(token, canvas.canvasId, 0, new AbortController().signal)) seen.push(version.version);
+    } finally {
+      clearInterval(keepAlive);
+    }
     const endedMs = performance.now() - started;
     assert.deepEqual(seen, [1]);
     assert.ok(endedMs >= 900 && endedMs < 5000, `ended after ${Math.round(endedMs)} ms`);
