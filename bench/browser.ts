@@ -63,12 +63,19 @@ async function navigationMediansMs(sides: Actions[], url: string): Promise<numbe
   return samples.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)] as number);
 }
 
-function bareActions(page: Page): Actions {
+/**
+ * The same actions on a bare page. Navigate answers the loaded page's status, final URL and title, so
+ * the bare navigation reads the title too; `gotoOnly` leaves that out (printed for comparison).
+ */
+function bareActions(page: Page, gotoOnly = false): Actions {
   return {
     click: () => page.locator('#go').click(),
     type: (text) => page.locator('#name').fill(text),
     observe: () => page.evaluate('document.body.innerText'),
-    navigate: (url) => page.goto(url, { waitUntil: 'load' }),
+    navigate: async (url) => {
+      const response = await page.goto(url, { waitUntil: 'load' });
+      return gotoOnly ? response : { status: response?.status(), url: page.url(), title: await page.title() };
+    },
   };
 }
 
@@ -133,7 +140,7 @@ await ours.navigate(pageUrl);
 await actionRates([bare, ours]); // warm-up
 
 const [bareRate, oursRate] = (await actionRates([bare, ours])) as [number, number];
-const [bareNavMs, oursNavMs] = (await navigationMediansMs([bare, ours], pageUrl)) as [number, number];
+const [bareNavMs, oursNavMs, bareGotoMs] = (await navigationMediansMs([bare, ours, bareActions(barePage, true)], pageUrl)) as [number, number, number];
 
 // Memory per idle session: the browserd process tree (Node + Chromium) before and after opening sessions that loaded the page.
 const browserdPid = browserd.process.pid as number;
@@ -155,7 +162,7 @@ for (let index = 0; index < CONCURRENT_SESSIONS; index += 1) {
   barePages.push(page);
 }
 const concurrently = async (sides: Actions[]) => (await Promise.all(sides.map((side) => actionPhase(side, PHASE_MS)))).reduce((sum, phase) => sum + (phase.done * 1000) / phase.ms, 0);
-const bareConcurrentRate = await concurrently(barePages.map(bareActions));
+const bareConcurrentRate = await concurrently(barePages.map((page) => bareActions(page)));
 const concurrentRate = await concurrently(idleSessions.map((id) => browserdActions(browserd, id)));
 await bareBrowser.close();
 for (const id of idleSessions) await browserd.as(PRINCIPAL, (c) => c.closeSession, { v: 1, sessionId: { ulid: id } });
@@ -163,7 +170,8 @@ const closedKib = treeRssKib(browserdPid);
 
 console.log(`browser service (Chromium ${browserd.ready.version}, local page on 127.0.0.2, one session)`);
 console.log(`  click/type/observe       browserd ${oursRate.toFixed(0).padStart(5)} actions/s   bare playwright-core ${bareRate.toFixed(0).padStart(5)} actions/s   ratio ${(oursRate / bareRate).toFixed(2)}`);
-console.log(`  navigation (median)      browserd ${oursNavMs.toFixed(1).padStart(5)} ms          bare playwright-core ${bareNavMs.toFixed(1).padStart(5)} ms          ratio ${(bareNavMs / oursNavMs).toFixed(2)}`);
+console.log(`  navigation (median)      browserd ${oursNavMs.toFixed(1).padStart(5)} ms          bare playwright-core ${bareNavMs.toFixed(1).padStart(5)} ms          ratio ${(bareNavMs / oursNavMs).toFixed(2)}   (goto + title, what Navigate answers)`);
+console.log(`                                                   bare goto alone      ${bareGotoMs.toFixed(1).padStart(5)} ms          ratio ${(bareGotoMs / oursNavMs).toFixed(2)}`);
 console.log(`  memory per idle session  ${perSessionMib.toFixed(1)} MiB (process tree PSS ${(beforeKib / 1024).toFixed(0)} → ${(afterKib / 1024).toFixed(0)} MiB with ${CONCURRENT_SESSIONS} sessions, ${(closedKib / 1024).toFixed(0)} MiB after closing them)`);
 console.log(`  ${CONCURRENT_SESSIONS} concurrent sessions   browserd ${concurrentRate.toFixed(0).padStart(5)} actions/s   bare playwright-core ${bareConcurrentRate.toFixed(0).padStart(5)} actions/s   ratio ${(concurrentRate / bareConcurrentRate).toFixed(2)}`);
 console.log(`  load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
