@@ -34,7 +34,7 @@ describe('canvas pane in Chromium', () => {
   }
 
   async function canvasFrame(title: string, tab = title): Promise<Frame> {
-    await console.page.getByRole('tab', { name: tab }).click();
+    await console.page.getByRole('tab', { name: tab, exact: true }).click();
     const handle = await console.page.locator(`iframe[title="Canvas: ${title}"]`).elementHandle();
     const frame = await handle?.contentFrame();
     assert.ok(frame);
