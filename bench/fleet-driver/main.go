@@ -227,7 +227,9 @@ func (n *node) session() (registered bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	interval := time.Duration(fieldVarint(reply, 5)) * time.Millisecond
+	intervalMs := int64(fieldVarint(reply, 5))
+	// RegisterNodeResponse.channel_heartbeats: beat on the task channel rather than a stream per beat.
+	channelBeats := fieldVarint(reply, 6) == 1
 
 	channel, err := conn.OpenStreamSync(context.Background())
 	if err != nil {
@@ -239,13 +241,22 @@ func (n *node) session() (registered bool, err error) {
 	}
 	bump(&up, 1)
 	defer bump(&up, -1)
+	// The heartbeat goroutine and the echo loop both write to the channel.
+	var writeMu sync.Mutex
+	writeChannel := func(b []byte) error {
+		writeMu.Lock()
+		defer writeMu.Unlock()
+		_, err := channel.Write(b)
+		return err
+	}
 
 	beats := make(chan error, 1)
 	go func() {
-		if interval < time.Second {
-			interval = time.Second
-		}
 		for {
+			interval := time.Duration(atomic.LoadInt64(&intervalMs)) * time.Millisecond
+			if interval < time.Second {
+				interval = time.Second
+			}
 			select {
 			case <-conn.Context().Done():
 				return
@@ -255,6 +266,15 @@ func (n *node) session() (registered bool, err error) {
 			beat = appendVarintField(beat, 1, 1)
 			beat = appendBytesField(beat, 2, deviceID)
 			beat = appendVarintField(beat, 3, uint64(time.Now().UnixMilli()))
+			if channelBeats {
+				// OpenTaskChannelRequest.heartbeat; the answer comes back among the channel's messages.
+				if err := writeChannel(frame(frameMessage, appendBytesField(appendVarintField(nil, 1, 1), 4, beat))); err != nil {
+					beats <- err
+					conn.CloseWithError(0, "heartbeat failed")
+					return
+				}
+				continue
+			}
 			reply, err := unary(conn, "Heartbeat", beat)
 			if err != nil {
 				beats <- err
@@ -262,7 +282,7 @@ func (n *node) session() (registered bool, err error) {
 				return
 			}
 			if next := fieldVarint(reply, 4); next > 0 {
-				interval = time.Duration(next) * time.Millisecond
+				atomic.StoreInt64(&intervalMs, int64(next))
 			}
 		}
 	}()
@@ -280,6 +300,12 @@ func (n *node) session() (registered bool, err error) {
 		if kind == frameError {
 			return true, fmt.Errorf("task channel error: %s", body)
 		}
+		if answer := fieldBytes(body, 5); answer != nil {
+			if next := fieldVarint(answer, 4); next > 0 {
+				atomic.StoreInt64(&intervalMs, int64(next))
+			}
+			continue
+		}
 		task := fieldBytes(body, 2)
 		if task == nil {
 			continue
@@ -288,7 +314,7 @@ func (n *node) session() (registered bool, err error) {
 		result = appendVarintField(result, 1, 1)
 		result = appendBytesField(result, 2, fieldBytes(task, 3))
 		update := appendBytesField(appendBytesField(nil, 1, fieldBytes(task, 1)), 3, result)
-		if _, err := channel.Write(frame(frameMessage, appendBytesField(appendVarintField(nil, 1, 1), 3, update))); err != nil {
+		if err := writeChannel(frame(frameMessage, appendBytesField(appendVarintField(nil, 1, 1), 3, update))); err != nil {
 			return true, err
 		}
 	}

@@ -68,6 +68,23 @@ describe('node RPC authentication per method', () => {
       assert.ok(beat.serverTimeUnixMs > 0);
     });
 
+    test(`${transport}: a heartbeat on the task channel (RegisterNode offers it) → answered there; naming another device → the channel ends with permission_denied`, async () => {
+      const link = await connect(transport, certOf(node));
+      const registered = await register(link, node.deviceId);
+      assert.equal(registered.channelHeartbeats, true);
+      const channel = await new NodeRpcClient(link, 5_000).openTaskChannel({ deviceId: node.deviceId, maxConcurrentTasks: 1 });
+      const beforeMs = Date.now();
+      await channel.send({ $case: 'heartbeat', value: { v: 1, deviceId: { ulid: node.deviceId }, sentAtUnixMs: beforeMs, runningTasks: 0 } });
+      const answer = await channel.messages.next();
+      assert.equal(answer.value?.body?.$case, 'heartbeat');
+      const beat = answer.value.body.value;
+      assert.deepEqual({ interval: beat.heartbeatIntervalMs, renew: beat.renewCertificate }, { interval: 15_000, renew: false });
+      assert.ok(beat.serverTimeUnixMs >= beforeMs - 1_000 && beat.serverTimeUnixMs <= Date.now() + 1_000, `server time ${beat.serverTimeUnixMs}`);
+      await channel.send({ $case: 'heartbeat', value: { v: 1, deviceId: { ulid: newId() }, sentAtUnixMs: Date.now(), runningTasks: 0 } });
+      await rejectsWith(channel.messages.next(), 'permission_denied', /does not match/);
+      channel.close();
+    });
+
     test(`${transport}: a request naming another device id → permission_denied`, async () => {
       await rejectsWith(register(await connect(transport, certOf(node)), newId()), 'permission_denied', /does not match/);
     });

@@ -1,7 +1,7 @@
 // `palyra node run`: stays connected (reconnect with backoff), registers, heartbeats, renews its certificate, runs pushed tasks.
 import { CoreError, isCoreError } from '../../core/errors.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../../core/nodes/nodes.js';
-import type { NodeTask, OpenTaskChannelResponse } from '../../gen/palyra/node/v1/node.js';
+import type { HeartbeatResponse, NodeTask, OpenTaskChannelResponse } from '../../gen/palyra/node/v1/node.js';
 import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdentity, saveTlsCredentials } from '../../infra/crypto/node-identity.js';
 import { PACKAGE_VERSION } from '../../infra/package-version.js';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from '../../infra/backoff.js';
@@ -12,6 +12,10 @@ import { FinishedTasks } from './finished-tasks.js';
 import { NodeBrowser } from './node-browser.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeRpcClient, type TaskChannelClient } from './rpc-client.js';
+import { PROTOCOL_VERSION } from '../../transport/quic/codec.js';
+
+/** A heartbeat sent on the task channel unanswered this long means the connection is gone: reconnect. */
+const HEARTBEAT_ANSWER_TIMEOUT_MS = 10_000;
 
 export type NodeHostEvent =
   | { type: 'connected'; transport: 'quic' | 'tcp' }
@@ -149,9 +153,9 @@ export class NodeHost {
       this.channel = channel;
       if (this.stopped) channel.close();
       const open = channel;
-      const beat = async () => {
+      const answered = async (reply: HeartbeatResponse) => {
+        clearTimeout(heartbeat);
         try {
-          const reply = await client.heartbeat({ deviceId: { ulid: identity.deviceId }, sentAtUnixMs: Date.now(), runningTasks: this.running.size });
           if (reply.renewCertificate) {
             await this.renew(client, identity);
             // Reconnect so the new certificate is the one presented.
@@ -163,8 +167,25 @@ export class NodeHost {
           open.close();
         }
       };
+      const beat = async () => {
+        const request = { deviceId: { ulid: identity.deviceId }, sentAtUnixMs: Date.now(), runningTasks: this.running.size };
+        try {
+          if (!registered.channelHeartbeats) {
+            await answered(await client.heartbeat(request));
+            return;
+          }
+          // On the open channel (no stream per beat); its answer arrives among the channel's messages.
+          heartbeat = setTimeout(() => open.close(), HEARTBEAT_ANSWER_TIMEOUT_MS);
+          await open.send({ $case: 'heartbeat', value: { v: PROTOCOL_VERSION, ...request } });
+        } catch {
+          open.close();
+        }
+      };
       heartbeat = setTimeout(() => void beat(), Math.max(1_000, registered.heartbeatIntervalMs || 15_000));
-      for await (const message of open.messages) this.onMessage(message, open, capabilities);
+      for await (const message of open.messages) {
+        if (message.body?.$case === 'heartbeat') void answered(message.body.value);
+        else this.onMessage(message, open, capabilities);
+      }
       throw new CoreError('unavailable', 'task channel closed');
     } finally {
       clearTimeout(heartbeat);

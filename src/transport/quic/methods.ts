@@ -72,6 +72,13 @@ const nodeCtx = (ctx: CallContext | null): CallContext => {
   return ctx;
 };
 
+/** A node's heartbeat, however it came (the Heartbeat call or the task channel). @throws CoreError `permission_denied` for another device's id. */
+export function answerHeartbeat(core: NodeRpcCore, node: CallContext, req: HeartbeatRequest): HeartbeatResponse {
+  requireSameDevice(node, req.deviceId?.ulid);
+  const beat = core.devices.heartbeat(node);
+  return { v: 1, serverTimeUnixMs: beat.serverTimeMs, renewCertificate: beat.renewCertificate, heartbeatIntervalMs: beat.heartbeatIntervalMs };
+}
+
 /** Every unary NodeService method; OpenTaskChannel is the one streaming method (task-channel.ts). */
 export const UNARY_METHODS: Readonly<Record<string, UnaryMethod<{ v: number }, unknown>>> = {
   [`${METHOD_PREFIX}BeginPairing`]: unary({
@@ -132,7 +139,7 @@ export const UNARY_METHODS: Readonly<Record<string, UnaryMethod<{ v: number }, u
         capabilities: req.capabilities.map((c) => ({ name: c.name, available: c.available })),
         ...(req.nodeVersion ? { nodeVersion: req.nodeVersion } : {}),
       });
-      return { v: 1, deviceId: id(node.deviceId), accepted: result.accepted, reason: result.reason, heartbeatIntervalMs: result.heartbeatIntervalMs };
+      return { v: 1, deviceId: id(node.deviceId), accepted: result.accepted, reason: result.reason, heartbeatIntervalMs: result.heartbeatIntervalMs, channelHeartbeats: true };
     },
   }),
   [`${METHOD_PREFIX}Heartbeat`]: unary({
@@ -140,10 +147,7 @@ export const UNARY_METHODS: Readonly<Record<string, UnaryMethod<{ v: number }, u
     request: HeartbeatRequest,
     response: HeartbeatResponse,
     handle(core, ctx, req) {
-      const node = nodeCtx(ctx);
-      requireSameDevice(node, req.deviceId?.ulid);
-      const beat = core.devices.heartbeat(node);
-      return { v: 1, serverTimeUnixMs: beat.serverTimeMs, renewCertificate: beat.renewCertificate, heartbeatIntervalMs: beat.heartbeatIntervalMs };
+      return answerHeartbeat(core, nodeCtx(ctx), req);
     },
   }),
   [`${METHOD_PREFIX}RenewCertificate`]: unary({

@@ -1,4 +1,4 @@
-// OpenTaskChannel: the long-lived bidi stream; the daemon pushes tasks and cancellations, the node sends progress and results.
+// OpenTaskChannel: the long-lived bidi stream; the daemon pushes tasks and cancellations, the node sends progress, results and heartbeats.
 import type { CallContext } from '../../core/context.js';
 import { CoreError, isCoreError } from '../../core/errors.js';
 import type { NodeTaskDelivery, TaskSink } from '../../core/nodes/task-queue.js';
@@ -6,7 +6,7 @@ import { OpenTaskChannelRequest, OpenTaskChannelResponse } from '../../gen/palyr
 import { authenticatePeer, requireSameDevice } from './auth.js';
 import { type Frame, FrameError, PROTOCOL_VERSION } from './codec.js';
 import type { FrameWriter } from './frame-writer.js';
-import type { NodeRpcCore } from './methods.js';
+import { answerHeartbeat, type NodeRpcCore } from './methods.js';
 import type { PeerInfo } from './rpc-stream.js';
 
 /** Decodes an OpenTaskChannelRequest and checks its `v`. @throws FrameError. */
@@ -38,8 +38,8 @@ export interface TaskChannelCall {
 
 /**
  * Serves one task channel until the node ends it: the first message must be a hello for the
- * certificate's device; then every update is re-authenticated (revocation and expiry take effect on
- * an open channel) and acknowledged. A result the core refuses (another device's task, unknown task)
+ * certificate's device; then every update and heartbeat is re-authenticated (revocation and expiry take
+ * effect on an open channel) and answered (a heartbeat here costs no stream of its own). A result the core refuses (another device's task, unknown task)
  * is acknowledged with `accepted: false` and the code as reason; the channel stays open.
  */
 export async function serveTaskChannel(call: TaskChannelCall): Promise<void> {
@@ -83,8 +83,12 @@ export async function serveTaskChannel(call: TaskChannelCall): Promise<void> {
       if (next.done) return;
       if (next.value.kind !== 'message') throw new FrameError('malformed_frame', 'expected a message frame on the task channel');
       const body = decodeChannelRequest(next.value.payload).body;
-      if (body?.$case !== 'update') throw new CoreError('invalid_argument', 'after the hello, the task channel carries only updates');
+      if (body?.$case !== 'update' && body?.$case !== 'heartbeat') throw new CoreError('invalid_argument', 'after the hello, the task channel carries only updates and heartbeats');
       const nodeCtx = authenticatePeer(core.devices, peer, { signal: ctx.signal, requestId: ctx.requestId });
+      if (body.$case === 'heartbeat') {
+        await writer.send(responseFrame({ $case: 'heartbeat', value: answerHeartbeat(core, nodeCtx, body.value) }));
+        continue;
+      }
       const update = body.value;
       const taskId = update.taskId?.ulid ?? '';
       let ack: { accepted: boolean; reason: string };
