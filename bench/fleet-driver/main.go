@@ -257,6 +257,8 @@ func (n *node) session() (registered bool, err error) {
 			if interval < time.Second {
 				interval = time.Second
 			}
+			// 10 % either way, as the node host does.
+			interval = time.Duration(float64(interval) * (0.9 + rand.Float64()*0.2))
 			select {
 			case <-conn.Context().Done():
 				return

@@ -17,6 +17,14 @@ import { PROTOCOL_VERSION } from '../../transport/quic/codec.js';
 /** A heartbeat sent on the task channel unanswered this long means the connection is gone: reconnect. */
 const HEARTBEAT_ANSWER_TIMEOUT_MS = 10_000;
 
+/**
+ * The daemon's interval (at least 1 s), 10 % either way at random: nodes that connected together (a
+ * daemon restart, a network blip) would otherwise beat together forever, a burst of N at once.
+ */
+function heartbeatDelayMs(intervalMs: number): number {
+  return Math.max(1_000, intervalMs || 15_000) * (0.9 + Math.random() * 0.2);
+}
+
 export type NodeHostEvent =
   | { type: 'connected'; transport: 'quic' | 'tcp' }
   | { type: 'registered' }
@@ -162,7 +170,7 @@ export class NodeHost {
             open.close();
             return;
           }
-          heartbeat = setTimeout(() => void beat(), Math.max(1_000, reply.heartbeatIntervalMs || 15_000));
+          heartbeat = setTimeout(() => void beat(), heartbeatDelayMs(reply.heartbeatIntervalMs));
         } catch {
           open.close();
         }
@@ -181,7 +189,7 @@ export class NodeHost {
           open.close();
         }
       };
-      heartbeat = setTimeout(() => void beat(), Math.max(1_000, registered.heartbeatIntervalMs || 15_000));
+      heartbeat = setTimeout(() => void beat(), heartbeatDelayMs(registered.heartbeatIntervalMs));
       for await (const message of open.messages) {
         if (message.body?.$case === 'heartbeat') void answered(message.body.value);
         else this.onMessage(message, open, capabilities);
