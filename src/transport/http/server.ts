@@ -19,6 +19,7 @@ import type { ApiDeps, DaemonInfo } from './api-deps.js';
 import { decorateAuth, requireBearer, requireConsoleSession } from './auth.js';
 import { answerClientError } from './client-errors.js';
 import { registerErrorHandlers, sendError } from './errors.js';
+import { lazyValidatorFactory } from './lazy-validators.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { adminCanvasKeyRoutes } from './routes/admin/canvas-key.js';
@@ -93,6 +94,7 @@ export function fastifyOptions(
     genReqId: () => crypto.randomUUID(),
     // Unknown fields are refused, not silently dropped: a typo must not pass as a valid request.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
     frameworkErrors: (error, request, reply) => refuseUnroutable(guard, error, request, reply),
     clientErrorHandler: (error, socket) => answerClientError(error, socket as Duplex, guard.headers),
     serverFactory,
