@@ -20,6 +20,8 @@ process.on('exit', () => appendFileSync(file, process.moduleLoadList.map((name) 
 // Each costs tens to hundreds of milliseconds to import (bench/cli-startup.ts, bench/daemon-startup.ts).
 const CLI_NEVER = ['node_modules/@grpc/', 'node_modules/fastify/', 'node_modules/better-sqlite3/', 'node_modules/pino/', 'node_modules/typebox/', 'node_modules/protobufjs/', 'node_modules/ora/', 'node_modules/@matrixai/quic/'];
 const DAEMON_NEVER = ['node_modules/playwright-core/', 'node_modules/pino-pretty/', 'node_modules/ora/', 'src/browser/', 'src/cli/commands/'];
+// Loaded on the first gRPC health or reflection call instead (src/transport/grpc/lazy-service.ts).
+const DAEMON_FIRST_CALL = ['node_modules/grpc-health-check/', 'node_modules/@grpc/reflection/', 'node_modules/@grpc/proto-loader/', 'node_modules/protobufjs/'];
 
 let dir: string;
 let hookFile: string;
@@ -81,5 +83,10 @@ describe('start-up imports', () => {
     const modules = withBundledInputs(readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n'));
     assert.ok(modules.some((url) => url.endsWith('/src/daemon.ts')));
     assertNoneLoaded(modules, DAEMON_NEVER);
+  });
+
+  test('palyrad at start → loads neither the gRPC health and reflection libraries nor the .proto parser behind them', () => {
+    const modules = withBundledInputs(readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n'));
+    assertNoneLoaded(modules, DAEMON_FIRST_CALL);
   });
 });
