@@ -78,7 +78,7 @@ describe('standard gRPC services', () => {
     try {
       const names = await new Promise<string[]>((resolve, reject) => {
         const stream = client.ServerReflectionInfo?.() as grpc.ClientDuplexStream<object, { list_services_response: { service: Array<{ name: string }> } }>;
-        stream.on('data', (response) => {
+        stream.on('data', (response: { list_services_response: { service: Array<{ name: string }> } }) => {
           resolve(response.list_services_response.service.map((service) => service.name));
           stream.end();
         });
