@@ -1,6 +1,6 @@
 // What start-up loads: `palyra version` / `palyra status` and palyrad at start never import the heavy modules they do not need (structural, not timed).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,5 +88,22 @@ describe('start-up imports', () => {
   test('palyrad at start → loads neither the gRPC health and reflection libraries nor the .proto parser behind them', () => {
     const modules = withBundledInputs(readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n'));
     assertNoneLoaded(modules, DAEMON_FIRST_CALL);
+  });
+});
+
+describe('compile cache', () => {
+  test('palyrad started and stopped → has left V8 code cache under $XDG_CACHE_HOME/palyra/compile-cache for the next start', async () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'palyra-cache-'));
+    try {
+      const started = await startDaemon({ env: { XDG_CACHE_HOME: cacheHome } });
+      await started.stop();
+      removeStateDir(started.stateDir);
+      const cacheDir = join(cacheHome, 'palyra', 'compile-cache');
+      // One directory per Node/V8 version, holding a file per compiled module.
+      const entries = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+      assert.ok(entries.length > 0, `no cache files in ${cacheDir}`);
+    } finally {
+      rmSync(cacheHome, { recursive: true, force: true });
+    }
   });
 });
