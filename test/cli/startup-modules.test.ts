@@ -17,11 +17,32 @@ registerHooks({ load(url, context, nextLoad) { appendFileSync(file, url + '\\n')
 process.on('exit', () => appendFileSync(file, process.moduleLoadList.map((name) => 'builtin:' + name).join('\\n') + '\\n'));
 `;
 
+// Names the caller of every function compiled from a string (new Function: Ajv, TypeBox, protobufjs codegen) in $CODEGEN_LOG_FILE at exit.
+const CODEGEN_HOOK = `import { appendFileSync } from 'node:fs';
+const callers = [];
+globalThis.Function = new Proxy(globalThis.Function, {
+  construct(target, args, newTarget) { callers.push(caller()); return Reflect.construct(target, args, newTarget === globalThis.Function ? target : newTarget); },
+  apply(target, self, args) { callers.push(caller()); return Reflect.apply(target, self, args); },
+});
+function caller() { return (new Error().stack ?? '').split('\\n')[3]?.trim().replace(/^at (new )?/, '').replace(/ \\(.*$/, '') ?? '?'; }
+process.on('exit', () => appendFileSync(process.env.CODEGEN_LOG_FILE, callers.join('\\n') + '\\n'));
+`;
+// Fastify's router (find-my-way) compiles a small matcher per route and node, better-sqlite3 a row factory per
+// pragma; the validators (Ajv for routes, TypeBox for tools, protobufjs for health/reflection) wait for first use.
+const CODEGEN_AT_START = new Set(['HandlerStorage._compileGetHandlerMatchingConstraints', 'HandlerStorage._compileCreateParamsObject', 'compilePrefixMatch', 'rowFactory']);
+
 // Each costs tens to hundreds of milliseconds to import (bench/cli-startup.ts, bench/daemon-startup.ts).
 const CLI_NEVER = ['node_modules/@grpc/', 'node_modules/fastify/', 'node_modules/better-sqlite3/', 'node_modules/pino/', 'node_modules/typebox/', 'node_modules/protobufjs/', 'node_modules/ora/', 'node_modules/@matrixai/quic/'];
 const DAEMON_NEVER = ['node_modules/playwright-core/', 'node_modules/pino-pretty/', 'node_modules/ora/', 'src/browser/', 'src/cli/commands/'];
-// Loaded on the first gRPC health or reflection call instead (src/transport/grpc/lazy-service.ts).
-const DAEMON_FIRST_CALL = ['node_modules/grpc-health-check/', 'node_modules/@grpc/reflection/', 'node_modules/@grpc/proto-loader/', 'node_modules/protobufjs/'];
+const DAEMON_NOT_AT_START = [
+  // Loaded on the first gRPC health or reflection call (src/transport/grpc/lazy-service.ts).
+  'node_modules/grpc-health-check/',
+  'node_modules/@grpc/reflection/',
+  'node_modules/@grpc/proto-loader/',
+  'node_modules/protobufjs/',
+  // @fastify/swagger's YAML output, which palyrad never asks for (patches/@fastify+swagger+*.patch).
+  'node_modules/yaml/',
+];
 
 let dir: string;
 let hookFile: string;
@@ -85,9 +106,9 @@ describe('start-up imports', () => {
     assertNoneLoaded(modules, DAEMON_NEVER);
   });
 
-  test('palyrad at start → loads neither the gRPC health and reflection libraries nor the .proto parser behind them', () => {
+  test('palyrad at start → loads neither the gRPC health and reflection libraries, the .proto parser behind them, nor a YAML writer', () => {
     const modules = withBundledInputs(readFileSync(join(dir, 'daemon-modules.log'), 'utf8').trim().split('\n'));
-    assertNoneLoaded(modules, DAEMON_FIRST_CALL);
+    assertNoneLoaded(modules, DAEMON_NOT_AT_START);
   });
 });
 
@@ -104,6 +125,25 @@ describe('compile cache', () => {
       assert.ok(entries.length > 0, `no cache files in ${cacheDir}`);
     } finally {
       rmSync(cacheHome, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('code generated at start', () => {
+  test('palyrad from spawn to ready → compiles no validator from strings (Ajv, TypeBox, protobufjs); only the router and SQLite generate code', async () => {
+    const hookDir = mkdtempSync(join(tmpdir(), 'palyra-codegen-'));
+    try {
+      const hook = join(hookDir, 'codegen-hook.mjs');
+      const log = join(hookDir, 'codegen.log');
+      writeFileSync(hook, CODEGEN_HOOK);
+      const started = await startDaemon({ env: { NODE_OPTIONS: `--import ${hook}`, CODEGEN_LOG_FILE: log } });
+      await started.stop();
+      removeStateDir(started.stateDir);
+      const callers = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
+      assert.ok(callers.length > 0, 'the hook saw the router compile its matchers');
+      assert.deepEqual([...new Set(callers.filter((name) => !CODEGEN_AT_START.has(name)))], []);
+    } finally {
+      rmSync(hookDir, { recursive: true, force: true });
     }
   });
 });
