@@ -17,7 +17,7 @@ registerHooks({ load(url, context, nextLoad) { appendFileSync(file, url + '\\n')
 process.on('exit', () => appendFileSync(file, process.moduleLoadList.map((name) => 'builtin:' + name).join('\\n') + '\\n'));
 `;
 
-// Names the caller of every function compiled from a string (new Function: Ajv, TypeBox, protobufjs codegen) in $CODEGEN_LOG_FILE at exit.
+// Names, at exit, the caller of every function compiled from a string (new Function: Ajv, TypeBox, protobufjs codegen) in $CODEGEN_LOG_FILE, and Node's own modules loaded in $BUILTINS_LOG_FILE.
 const CODEGEN_HOOK = `import { appendFileSync } from 'node:fs';
 const callers = [];
 globalThis.Function = new Proxy(globalThis.Function, {
@@ -25,7 +25,10 @@ globalThis.Function = new Proxy(globalThis.Function, {
   apply(target, self, args) { callers.push(caller()); return Reflect.apply(target, self, args); },
 });
 function caller() { return (new Error().stack ?? '').split('\\n')[3]?.trim().replace(/^at (new )?/, '').replace(/ \\(.*$/, '') ?? '?'; }
-process.on('exit', () => appendFileSync(process.env.CODEGEN_LOG_FILE, callers.join('\\n') + '\\n'));
+process.on('exit', () => {
+  appendFileSync(process.env.CODEGEN_LOG_FILE, callers.join('\\n') + '\\n');
+  appendFileSync(process.env.BUILTINS_LOG_FILE, process.moduleLoadList.join('\\n') + '\\n');
+});
 `;
 // Fastify's router (find-my-way) compiles a small matcher per route and node, better-sqlite3 a row factory per
 // pragma; the validators (Ajv for routes, TypeBox for tools, protobufjs for health/reflection) wait for first use.
@@ -129,21 +132,27 @@ describe('compile cache', () => {
   });
 });
 
-describe('code generated at start', () => {
-  test('palyrad from spawn to ready → compiles no validator from strings (Ajv, TypeBox, protobufjs); only the router and SQLite generate code', async () => {
-    const hookDir = mkdtempSync(join(tmpdir(), 'palyra-codegen-'));
-    try {
-      const hook = join(hookDir, 'codegen-hook.mjs');
-      const log = join(hookDir, 'codegen.log');
-      writeFileSync(hook, CODEGEN_HOOK);
-      const started = await startDaemon({ env: { NODE_OPTIONS: `--import ${hook}`, CODEGEN_LOG_FILE: log } });
-      await started.stop();
-      removeStateDir(started.stateDir);
-      const callers = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
-      assert.ok(callers.length > 0, 'the hook saw the router compile its matchers');
-      assert.deepEqual([...new Set(callers.filter((name) => !CODEGEN_AT_START.has(name)))], []);
-    } finally {
-      rmSync(hookDir, { recursive: true, force: true });
-    }
+describe('palyrad started and stopped at once', () => {
+  let hookDir: string;
+  before(async () => {
+    hookDir = mkdtempSync(join(tmpdir(), 'palyra-codegen-'));
+    const hook = join(hookDir, 'codegen-hook.mjs');
+    writeFileSync(hook, CODEGEN_HOOK);
+    const started = await startDaemon({ env: { NODE_OPTIONS: `--import ${hook}`, CODEGEN_LOG_FILE: join(hookDir, 'codegen.log'), BUILTINS_LOG_FILE: join(hookDir, 'builtins.log') } });
+    await started.stop();
+    removeStateDir(started.stateDir);
+  });
+  after(() => rmSync(hookDir, { recursive: true, force: true }));
+
+  test('compiles no validator from strings (Ajv, TypeBox, protobufjs); only the router and SQLite generate code', () => {
+    const callers = readFileSync(join(hookDir, 'codegen.log'), 'utf8').trim().split('\n').filter(Boolean);
+    assert.ok(callers.length > 0, 'the hook saw the router compile its matchers');
+    assert.deepEqual([...new Set(callers.filter((name) => !CODEGEN_AT_START.has(name)))], []);
+  });
+
+  test('never loads undici (node:http is required, not imported: its ES facade reads the getter that loads it)', () => {
+    const builtins = readFileSync(join(hookDir, 'builtins.log'), 'utf8').trim().split('\n');
+    assert.ok(builtins.includes('NativeModule http'), 'the hook saw the built-in modules');
+    assert.ok(!builtins.includes('NativeModule internal/deps/undici/undici'), 'undici loaded');
   });
 });
