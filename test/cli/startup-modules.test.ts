@@ -43,6 +43,9 @@ const DAEMON_NOT_AT_START = [
   'node_modules/@grpc/reflection/',
   'node_modules/@grpc/proto-loader/',
   'node_modules/protobufjs/',
+  // Ajv, required on a route's first validation (src/transport/http/lazy-validators.ts).
+  'node_modules/@fastify/ajv-compiler/',
+  'node_modules/ajv/',
   // @fastify/swagger's YAML output, which palyrad never asks for (patches/@fastify+swagger+*.patch).
   'node_modules/yaml/',
 ];

@@ -1,5 +1,10 @@
 // Fastify's own Ajv validators, each compiled on its route's first request instead of all at start (Ajv compiling every route schema was ~100 ms of palyrad's start).
-import ajvCompiler, { type BuildCompilerFromPool } from '@fastify/ajv-compiler';
+import { createRequire } from 'node:module';
+import type { BuildCompilerFromPool } from '@fastify/ajv-compiler';
+
+// Required on the first compile, not imported: left out of the bundle (scripts/bundle.ts), Ajv is not even
+// evaluated at start (~1.5 MiB of heap).
+const requireAjvCompiler = createRequire(import.meta.url);
 
 type Compile = ReturnType<BuildCompilerFromPool>;
 type Validate = ReturnType<Compile>;
@@ -12,10 +17,14 @@ type Validate = ReturnType<Compile>;
  * that declares one must name the headers in lowercase (none does).
  */
 export function lazyValidatorFactory(): BuildCompilerFromPool {
-  const build = ajvCompiler();
+  let build: BuildCompilerFromPool | undefined;
   return (externalSchemas, options) => {
     let compile: Compile | undefined;
-    return (route) => lazyValidator(() => (compile ??= build(externalSchemas, options))(route));
+    const compiler = (): Compile => {
+      build ??= (requireAjvCompiler('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler')).default();
+      return (compile ??= build(externalSchemas, options));
+    };
+    return (route) => lazyValidator(() => compiler()(route));
   };
 }
 
