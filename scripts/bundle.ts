@@ -24,6 +24,10 @@ const EXTERNAL = [
   '@grpc/reflection',
   'grpc-health-check',
   '@fastify/swagger',
+  // Required on a route's first validation (src/transport/http/lazy-validators.ts): bundled, Ajv would be evaluated at every start.
+  '@fastify/ajv-compiler',
+  // Never loaded by palyrad (JSON.stringify serialises, see fastifyOptions); bundled, it would bring its stringifier and Ajv along.
+  '@fastify/fast-json-stringify-compiler',
 ];
 
 // Bundled CommonJS packages call `require` for Node's built-ins; an ES module has none of its own.

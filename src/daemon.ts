@@ -135,10 +135,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     });
     // Closed before the core shuts down, so no request reaches a core that is going away.
     cleanups.push({ name: 'http', run: () => http.close() });
-    await bindListener(LISTENERS.http, config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
-    const httpAddress = http.server.address();
-    const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
-    listeners.http = `${httpTls ? 'https' : 'http'}://${hostPort(config.http.host, httpPort)}`;
 
     // Node RPC over QUIC (and its TLS-over-TCP fallback on the same port number): the server certificate
     // comes from the daemon CA and is renewed on a timer without a restart.
@@ -158,6 +154,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
       listeners.quic = hostPort(config.quic.host, nodeRpcServer.port);
       pairing.setAdvertisedAddress(advertisedAddress(config.quic, nodeRpcServer.port));
     }
+
+    // The admin port listens last: its /healthz answers 200 only once gRPC and QUIC accept calls too.
+    await bindListener(LISTENERS.http, config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
+    const httpAddress = http.server.address();
+    const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port;
+    listeners.http = `${httpTls ? 'https' : 'http'}://${hostPort(config.http.host, httpPort)}`;
 
     const readyInfo: ReadyInfo = { http: listeners.http, grpc: listeners.grpc, quic: listeners.quic ?? null, pid: process.pid, state_dir: config.stateDir };
     ready = true;

@@ -11,6 +11,7 @@ import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.
 
 const require = createRequire(import.meta.url);
 const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1/reflection.proto');
+const reflectionAlphaProto = join(dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1alpha/reflection.proto');
 const healthProto = join(dirname(require.resolve('grpc-health-check')), '../../proto/health/v1/health.proto');
 
 type Ctor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => unknown>;
@@ -42,6 +43,50 @@ describe('standard gRPC services', () => {
         );
         assert.equal(response.status, 'SERVING');
       }
+    } finally {
+      client.close();
+    }
+  });
+
+  // The health and reflection libraries load on their first call (src/transport/grpc/lazy-service.ts): each method shape is exercised.
+  test('grpc.health.v1 Watch → streams SERVING at once; List → every served service SERVING', async () => {
+    const Health = loadClient(healthProto, ['grpc', 'health', 'v1', 'Health']);
+    const client = new Health(daemon.ready.grpc, grpc.credentials.createInsecure());
+    try {
+      const watched = await new Promise<{ status: string }>((resolve, reject) => {
+        const stream = client.Watch?.({ service: 'palyra.canvas.v1.CanvasService' }) as grpc.ClientReadableStream<{ status: string }>;
+        stream.once('data', (response) => {
+          resolve(response);
+          stream.cancel();
+        });
+        stream.on('error', (error: grpc.ServiceError) => (error.code === grpc.status.CANCELLED ? undefined : reject(error)));
+      });
+      assert.equal(watched.status, 'SERVING');
+      const listed = await new Promise<{ statuses: Record<string, { status: string }> }>((resolve, reject) =>
+        client.List?.({}, (error: Error | null, value: { statuses: Record<string, { status: string }> }) => (error ? reject(error) : resolve(value))),
+      );
+      assert.deepEqual(Object.keys(listed.statuses).sort(), ['', 'palyra.auth.v1.AuthService', 'palyra.canvas.v1.CanvasService', 'palyra.gateway.v1.ApprovalsService', 'palyra.gateway.v1.GatewayService', 'palyra.node.v1.NodeAdminService']);
+      assert.ok(Object.values(listed.statuses).every((entry) => entry.status === 'SERVING'));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('reflection v1alpha (older grpcurl) → lists the palyra services too', async () => {
+    const Reflection = loadClient(reflectionAlphaProto, ['grpc', 'reflection', 'v1alpha', 'ServerReflection']);
+    const client = new Reflection(daemon.ready.grpc, grpc.credentials.createInsecure());
+    try {
+      const names = await new Promise<string[]>((resolve, reject) => {
+        const stream = client.ServerReflectionInfo?.() as grpc.ClientDuplexStream<object, { list_services_response: { service: Array<{ name: string }> } }>;
+        stream.on('data', (response: { list_services_response: { service: Array<{ name: string }> } }) => {
+          resolve(response.list_services_response.service.map((service) => service.name));
+          stream.end();
+        });
+        stream.on('error', reject);
+        stream.write({ list_services: '' });
+      });
+      assert.ok(names.includes('palyra.node.v1.NodeAdminService'));
+      assert.ok(!names.includes('palyra.node.v1.NodeService'), 'NodeService is served over QUIC, not on this port');
     } finally {
       client.close();
     }

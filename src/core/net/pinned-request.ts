@@ -1,7 +1,7 @@
 // One HTTP(S) request connected to a vetted address, with its response body read up to a cap.
-import http from 'node:http';
-import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
+import { http, https } from './node-http.js';
 import type { VettedAddress } from './network-guard.js';
 
 export interface PinnedRequest {
@@ -17,7 +17,7 @@ export interface PinnedRequest {
 
 export interface PinnedResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   body: Buffer;
   /** True when the body was longer than `maxBytes` and the rest was not read. */
   truncated: boolean;
@@ -51,7 +51,7 @@ export function sendPinned(request: PinnedRequest): Promise<PinnedResponse> {
     };
     const headers = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-    let req: http.ClientRequest;
+    let req: ClientRequest;
     try {
       req = client.request({
         protocol: url.protocol,

@@ -1,8 +1,8 @@
 // Requests Node's HTTP/1.1 parser refuses before Fastify sees them (malformed, headers too large, too slow): same envelope, same headers.
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CoreError } from '../../core/errors.js';
+import { http } from '../../core/net/node-http.js';
 import { errorEnvelope, statusOf } from './errors.js';
 
 /** The parser's error as a CoreError; the message names no part of the request. */
@@ -32,7 +32,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
   const status = statusOf(refusal);
   const body = JSON.stringify(errorEnvelope(refusal, randomUUID()));
   const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}`,
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     'content-type: application/json; charset=utf-8',
     `content-length: ${Buffer.byteLength(body)}`,

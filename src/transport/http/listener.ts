@@ -1,9 +1,10 @@
 // The admin port's socket layer: HTTP/1.1 and HTTP/2 on one port (TLS + ALPN, or cleartext preface sniffing).
-import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import nodeTls, { type TLSSocket } from 'node:tls';
+import { http } from '../../core/net/node-http.js';
 
 export interface TlsMaterial {
   cert: string | Buffer;
@@ -20,7 +21,7 @@ export interface ConnectionTimeouts {
 export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = { requestTimeoutMs: 30_000, idleTimeoutMs: 120_000 };
 
 /** The request handler Fastify hands to `serverFactory`. */
-export type RequestHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** What Fastify needs from its server, plus the hooks graceful shutdown uses. */
 export interface DualProtocolServer extends net.Server {

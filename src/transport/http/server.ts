@@ -19,6 +19,7 @@ import type { ApiDeps, DaemonInfo } from './api-deps.js';
 import { decorateAuth, requireBearer, requireConsoleSession } from './auth.js';
 import { answerClientError } from './client-errors.js';
 import { registerErrorHandlers, sendError } from './errors.js';
+import { lazyValidatorFactory } from './lazy-validators.js';
 import { type ConnectionTimeouts, createDualProtocolServer, type RequestHandler, type TlsMaterial } from './listener.js';
 import { registerRequestMetrics } from './request-metrics.js';
 import { adminCanvasKeyRoutes } from './routes/admin/canvas-key.js';
@@ -93,6 +94,16 @@ export function fastifyOptions(
     genReqId: () => crypto.randomUUID(),
     // Unknown fields are refused, not silently dropped: a typo must not pass as a valid request.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: {
+      compilersFactory: {
+        buildValidator: lazyValidatorFactory(),
+        // Response schemas document the wire shape (OpenAPI); the routes' *ToWire functions decide the fields.
+        // JSON.stringify serialises: measured faster than the compiled stringifier on our string-heavy
+        // documents (nullable fields made it call a validator per field). Given here, Fastify never loads
+        // that stringifier either.
+        buildSerializer: () => () => (data) => JSON.stringify(data),
+      },
+    },
     frameworkErrors: (error, request, reply) => refuseUnroutable(guard, error, request, reply),
     clientErrorHandler: (error, socket) => answerClientError(error, socket as Duplex, guard.headers),
     serverFactory,
@@ -121,10 +132,6 @@ function refuseUnroutable(guard: RequestGuard, error: FastifyError, request: Fas
 export const httpApi: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const { core } = deps;
   app.removeContentTypeParser('text/plain');
-  // Response schemas document the wire shape (OpenAPI); the routes' *ToWire functions decide the fields.
-  // JSON.stringify serialises: measured faster than the compiled stringifier on our string-heavy
-  // documents (nullable fields made it call a validator per field).
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   decorateAuth(app);
   registerErrorHandlers(app);
   app.addHook('onRequest', async (request, reply) => deps.guard.admit(request, reply));
