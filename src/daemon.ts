@@ -78,7 +78,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const ca = await loadOrCreateDaemonCa(config.stateDir);
     const nodeRpc = {
       ca,
-      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
+      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
       devices: { heartbeatIntervalMs: config.nodeRpc.heartbeatIntervalMs },
     };

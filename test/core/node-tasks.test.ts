@@ -114,7 +114,7 @@ describe('node task queue', () => {
       const pending = fx.core.nodes.invoke(fx.admin, { deviceId: node.identity.deviceId, capability: 'echo', input: 1, timeoutMs: 10_000 });
       const [task] = await sink.waitForPushes(1);
       await assert.rejects(fx.core.nodes.acceptUpdate(other.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: '"forged"' } }), fails('permission_denied', /another device/));
-      assert.equal(stateOf(fx, task?.taskId ?? ''), 'delivered');
+      assert.equal(fx.core.nodes.getTask(fx.admin, task?.taskId ?? '').state, 'delivered', 'delivery is written behind: the queue holds it');
       await assert.rejects(fx.core.nodes.acceptUpdate(fx.admin, { taskId: task?.taskId ?? '', result: { success: true } }), fails('permission_denied'));
       await fx.core.nodes.acceptUpdate(node.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: '"real"' } });
       assert.equal((await pending).output, 'real');
@@ -224,7 +224,7 @@ describe('node task queue across a daemon restart', () => {
     const second = await createNodeFixture({ dir: first.dir });
     try {
       assert.equal(second.ca.fingerprint, first.ca.fingerprint, 'same CA after restart');
-      const recovered = second.core.nodes.recover();
+      const recovered = await second.core.nodes.recover();
       assert.deepEqual([recovered.requeued, recovered.timedOut], [1, 1]);
       const states = second.db.prepare('SELECT input_json, state FROM node_tasks ORDER BY task_id').all();
       assert.deepEqual(states, [

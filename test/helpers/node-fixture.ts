@@ -72,7 +72,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
     approvalTimeoutMs: options.approvalTimeoutMs ?? 5_000,
     nodeRpc: {
       ca,
-      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
+      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: '127.0.0.1:7444' },
       ...(options.devices ? { devices: options.devices } : {}),
       ...(options.tasks ? { tasks: options.tasks } : {}),
