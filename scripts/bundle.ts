@@ -1,7 +1,8 @@
 // Bundles the palyrad and palyra entry points (run after tsc): one file and a few lazy chunks to load instead of ~2,000 modules.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { describeDirnameUsers, dirnameUsers } from './bundle-guard.js';
 
 const OUT_DIR = 'dist/bin';
 const CHUNK_DIR = join(OUT_DIR, 'chunks');
@@ -50,9 +51,8 @@ const holds = Object.fromEntries(Object.entries(result.metafile.outputs).filter(
 writeFileSync(join(OUT_DIR, 'bundle-meta.json'), `${JSON.stringify(holds)}\n`);
 
 // A newly added dependency that finds its files through __dirname would break only at run time: refuse it here.
-const outputs = [...['palyrad.js', 'palyra.js'].map((name) => join(OUT_DIR, name)), ...readdirSync(CHUNK_DIR).filter((name) => name.endsWith('.js')).map((name) => join(CHUNK_DIR, name))];
-const offenders = outputs.filter((file) => /\b__(dirname|filename)\b/.test(readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '')));
+const offenders = await dirnameUsers(result.metafile);
 if (offenders.length > 0) {
-  console.error(`bundle: ${offenders.join(', ')} use __dirname/__filename; add the package that does to EXTERNAL in scripts/bundle.ts`);
+  console.error(describeDirnameUsers(offenders));
   process.exit(1);
 }

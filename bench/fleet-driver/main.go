@@ -67,7 +67,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:7444", "daemon QUIC address")
 	nodesFile := flag.String("nodes", "", "JSON file of nodes")
 	caFile := flag.String("ca", "", "daemon CA PEM")
-	keepAlive := flag.Duration("keepalive", 5*time.Second, "QUIC keep-alive period (the node host's)")
+	keepAlive := flag.Duration("keepalive", 15*time.Second, "QUIC keep-alive period (the node host's, QUIC_KEEPALIVE_MS)")
 	flag.Parse()
 
 	var specs []nodeSpec

@@ -76,6 +76,19 @@ describe('palyra-browserd SSRF guard (127.0.0.2 allowed, 127.0.0.3 forbidden)', 
     assert.equal(forbiddenHits, 0);
   });
 
+  test('OpenTab to 127.0.0.3 → PERMISSION_DENIED, the new tab closed again and the previous tab still active', async () => {
+    await browserd.as(ALICE, (c) => c.navigate, navigate(`${allowed.origin}/`));
+    const before = await browserd.as(ALICE, (c) => c.listTabs, { v: 1, sessionId: { ulid: sessionId } });
+    const error = await browserd.failAs(ALICE, (c) => c.openTab, { ...navigate(`${forbidden.origin}/`), activate: true });
+    assert.equal(error.code, status.PERMISSION_DENIED);
+    assert.match(error.details, /blocked_address: 127\.0\.0\.3/);
+    const afterwards = await browserd.as(ALICE, (c) => c.listTabs, { v: 1, sessionId: { ulid: sessionId } });
+    assert.deepEqual(afterwards.tabs.map((tab) => tab.tabId?.ulid), before.tabs.map((tab) => tab.tabId?.ulid));
+    assert.equal(afterwards.activeTabId?.ulid, before.activeTabId?.ulid);
+    assert.equal(afterwards.tabs.find((tab) => tab.tabId?.ulid === afterwards.activeTabId?.ulid)?.title, 'ok');
+    assert.equal(forbiddenHits, 0);
+  });
+
   test('localhost and 169.254.169.254 and IPv4-mapped IPv6 → PERMISSION_DENIED with their class', async () => {
     const cases: [string, RegExp][] = [
       [`http://localhost:${new URL(forbidden.origin).port}/`, /\(loopback\)/],

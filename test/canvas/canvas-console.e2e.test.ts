@@ -1,9 +1,9 @@
 // The canvas pane in Chromium: live versions from an agent run, XSS attempts inert, the frame isolated, a form reaching the agent.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Frame } from 'playwright-core';
-import { type ConsolePage, inPage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import type { Frame } from 'playwright-core';
+import { type ConsolePage, inPage, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 const XSS_MARK = 'window.top.postMessage("xss", "*")';
 const XSS_STATE = {
@@ -20,8 +20,8 @@ const XSS_STATE = {
 const EVIL_SVG = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg"><script>${XSS_MARK}</script><rect width="4" height="4"/></svg>`).toString('base64');
 
 describe('canvas pane in Chromium', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
-  let browser: Browser;
   let console: ConsolePage;
   let sessionId: string;
 
@@ -34,7 +34,7 @@ describe('canvas pane in Chromium', () => {
   }
 
   async function canvasFrame(title: string, tab = title): Promise<Frame> {
-    await console.page.getByRole('tab', { name: tab }).click();
+    await console.page.getByRole('tab', { name: tab, exact: true }).click();
     const handle = await console.page.locator(`iframe[title="Canvas: ${title}"]`).elementHandle();
     const frame = await handle?.contentFrame();
     assert.ok(frame);
@@ -43,23 +43,19 @@ describe('canvas pane in Chromium', () => {
   }
 
   before(async () => {
-    daemon = await startDaemon({ env: { PALYRA_RUNS_MAX_TOOL_CALLS: '64', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '10000' } });
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
-    // The image component pointing outside the bundle path is refused by the runtime, not requested; the
-    // frame's own refusals of script-y content show up as CSP reports, which are the point of the test.
-    console.allow('Content Security Policy');
-    // The frame-script probe's attempt to navigate the top window, refused by the sandbox (what it tests).
-    console.allow('The frame attempting navigation of the top-level window is sandboxed');
-    await signIn(console.page, daemon);
+    web = await startSignedInConsole({
+      env: { PALYRA_RUNS_MAX_TOOL_CALLS: '64', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '10000' },
+      allow: [
+        // The image component pointing outside the bundle path is refused by the runtime, not requested; the
+        // frame's own refusals of script-y content show up as CSP reports, which are the point of the test.
+        'Content Security Policy',
+        // The frame-script probe's attempt to navigate the top window, refused by the sandbox (what it tests).
+        'The frame attempting navigation of the top-level window is sandboxed',
+      ],
+    });
+    ({ daemon, console } = web);
   });
-  after(async () => {
-    await console.close();
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
-  });
+  after(() => web?.close());
 
   it('an agent run creates a canvas, updates it 20 times and patches it → the pane shows every version in order, each within 100 ms', async (t) => {
     const create = (title: string): Promise<string> => agent(`@tool palyra.canvas.create {"title":"${title}","state":{"components":[{"type":"progress","label":"done","value":0}]}}`);

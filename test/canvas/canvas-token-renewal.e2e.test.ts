@@ -1,15 +1,14 @@
 // The console renews a canvas's viewing token before it runs out: with a 10 s token the frame keeps working past its first token's expiry.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { type ConsolePage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type ConsolePage, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 const TOKEN_TTL_MS = 10_000;
 
 describe('canvas token renewal in Chromium', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
-  let browser: Browser;
   let console: ConsolePage;
 
   async function agent(prompt: string): Promise<{ session_id: string }> {
@@ -20,18 +19,10 @@ describe('canvas token renewal in Chromium', () => {
   }
 
   before(async () => {
-    daemon = await startDaemon({ env: { PALYRA_CANVAS_TOKEN_TTL_MS: String(TOKEN_TTL_MS) } });
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session'); // the sign-in page asking whether a session exists yet
-    await signIn(console.page, daemon);
+    web = await startSignedInConsole({ env: { PALYRA_CANVAS_TOKEN_TTL_MS: String(TOKEN_TTL_MS) } });
+    ({ daemon, console } = web);
   });
-  after(async () => {
-    await console.close();
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
-  });
+  after(() => web?.close());
 
   it('a 10 s token is replaced before it expires; after the first one lapsed (and is refused) the frame still shows new versions', async () => {
     const { session_id: sessionId } = await agent('@tool palyra.canvas.create {"title":"Clock","state":{"components":[{"type":"text","text":"tick 0"}]}}');

@@ -1,10 +1,11 @@
 // Headless Chromium (Debian's, driven by playwright-core) against a real daemon: pages that fail on any
-// console error, uncaught exception or unexpected failed request, plus sign-in, screenshots and axe checks.
+// console error, uncaught exception or unexpected failed request, plus sign-in, screenshots, axe checks and
+// fixtures of a daemon with Chromium (and a signed-in console).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
-import type { TestDaemon } from './daemon.js';
+import { removeStateDir, type StartOptions, startDaemon, type TestDaemon } from './daemon.js';
 
 export const CHROMIUM_PATH = process.env.PALYRA_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join('test-output', 'screenshots');
@@ -38,12 +39,18 @@ export interface ConsolePage {
   close(): Promise<void>;
 }
 
+export interface ConsoleOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: 'light' | 'dark';
+}
+
 /**
  * A fresh browser context on the daemon's console. Aborted requests (streams closed by a reload or a
  * navigation) are not problems; every other failed request, response ≥ 400, console error or uncaught
  * exception is, unless allowed.
  */
-export async function openConsole(browser: Browser, daemon: TestDaemon, options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<ConsolePage> {
+export async function openConsole(browser: Browser, daemon: TestDaemon, options: ConsoleOptions = {}): Promise<ConsolePage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
     colorScheme: options.colorScheme ?? 'light',
@@ -86,6 +93,61 @@ export async function signIn(page: Page, daemon: TestDaemon): Promise<void> {
   await page.getByLabel('Admin token').fill(daemon.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/**
+ * A fresh console signed in through the form. The sign-in page's probe for an existing session (a 401) is
+ * let through, and so is every fragment in `allow`.
+ */
+export async function openSignedInConsole(browser: Browser, daemon: TestDaemon, options: ConsoleOptions & { allow?: string[] } = {}): Promise<ConsolePage> {
+  const console = await openConsole(browser, daemon, options);
+  console.allow('/console/v1/auth/session');
+  for (const fragment of options.allow ?? []) console.allow(fragment);
+  await signIn(console.page, daemon);
+  return console;
+}
+
+/** A real daemon and a headless Chromium. A test that restarts the daemon assigns the new one to `daemon`, so close() stops that one. */
+export interface BrowserDaemon {
+  daemon: TestDaemon;
+  browser: Browser;
+  /** Closes the console (if any), Chromium and the daemon, and removes the daemon's state dir. */
+  close(): Promise<void>;
+}
+
+export interface SignedInConsole extends BrowserDaemon {
+  console: ConsolePage;
+}
+
+async function closeAll(fixture: { daemon: TestDaemon; browser?: Browser; console?: ConsolePage }): Promise<void> {
+  await fixture.console?.close();
+  await fixture.browser?.close();
+  await fixture.daemon.stop();
+  removeStateDir(fixture.daemon.stateDir);
+}
+
+export async function startBrowserDaemon(options: StartOptions = {}): Promise<BrowserDaemon> {
+  const daemon = await startDaemon(options);
+  try {
+    const fixture: BrowserDaemon = { daemon, browser: await launchChromium(), close: () => closeAll(fixture) };
+    return fixture;
+  } catch (error) {
+    await closeAll({ daemon });
+    throw error;
+  }
+}
+
+/** startBrowserDaemon, then a console signed in as in openSignedInConsole. */
+export async function startSignedInConsole(options: StartOptions & { allow?: string[] } = {}): Promise<SignedInConsole> {
+  const { allow, ...daemonOptions } = options;
+  const { daemon, browser } = await startBrowserDaemon(daemonOptions);
+  try {
+    const fixture: SignedInConsole = { daemon, browser, console: await openSignedInConsole(browser, daemon, { allow }), close: () => closeAll(fixture) };
+    return fixture;
+  } catch (error) {
+    await closeAll({ daemon, browser });
+    throw error;
+  }
 }
 
 /**

@@ -1,10 +1,12 @@
-// Node-side helpers for tests against a real daemon: pairing codes via the admin API, pairing in-process, node host processes.
+// Node-side helpers for tests against a real daemon: pairing codes via the admin API, pairing in-process, node host
+// processes, and a fixture of a daemon with a paired, connected node host.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pairNode, type PairOutcome } from '../../src/cli/node-host/pair.js';
-import { CLI_BIN, type TestDaemon } from './daemon.js';
+import { CLI_BIN, removeStateDir, type StartOptions, startDaemon, type TestDaemon } from './daemon.js';
 
 export function makeNodeDir(): string {
   return mkdtempSync(join(tmpdir(), 'palyra-nodehost-'));
@@ -78,4 +80,58 @@ export function startNodeProcess(stateDir: string, args: string[] = []): NodePro
       return exited;
     },
   };
+}
+
+/** What POST /admin/v1/nodes/{device}/invoke answers. */
+export interface InvokeWire {
+  success: boolean;
+  output: Record<string, unknown> | null;
+  error: string;
+}
+
+export interface NodeHostFixture {
+  daemon: TestDaemon;
+  nodeDir: string;
+  deviceId: string;
+  node: NodeProcess;
+  /** Invokes `capability` on the node as the admin; asserts the HTTP 200 and returns the task's result. */
+  invoke(capability: string, input: unknown, extra?: Record<string, unknown>): Promise<InvokeWire>;
+  /** Stops the node host and the daemon and removes both state dirs. */
+  close(): Promise<void>;
+}
+
+/**
+ * A real daemon and a paired `palyra node run` over QUIC, connected: with `nodeToml`, that text is the
+ * node's node.toml (e.g. a [browser] section); without it the node runs on its defaults.
+ */
+export async function startNodeHost(options: { nodeToml?: string; daemon?: StartOptions } = {}): Promise<NodeHostFixture> {
+  const daemon = await startDaemon(options.daemon);
+  const nodeDir = makeNodeDir();
+  let node: NodeProcess | undefined;
+  const close = async () => {
+    await node?.stop();
+    await daemon.stop();
+    removeStateDir(daemon.stateDir);
+    removeNodeDir(nodeDir);
+  };
+  try {
+    const { deviceId } = await pairWithDaemon(daemon, nodeDir);
+    const args = ['--transport', 'quic'];
+    if (options.nodeToml !== undefined) {
+      const config = join(nodeDir, 'node.toml');
+      writeFileSync(config, options.nodeToml);
+      args.push('--config', config);
+    }
+    node = startNodeProcess(nodeDir, args);
+    await waitForNode(daemon, deviceId, { connected: true });
+    const invoke = async (capability: string, input: unknown, extra: Record<string, unknown> = {}): Promise<InvokeWire> => {
+      const response = await daemon.admin(`/admin/v1/nodes/${deviceId}/invoke`, { method: 'POST', body: JSON.stringify({ capability, input, ...extra }) });
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as InvokeWire;
+    };
+    return { daemon, nodeDir, deviceId, node, invoke, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -90,6 +90,16 @@ describe('loadConfig sources', () => {
     assert.match(configError({ cwd: workdir(), env: { PALYRA_QUIC_ADVERTISE: 'not a host' } }).message, /quic\.advertise/);
   });
 
+  test('node_rpc heartbeat or keep-alive not below the idle timeout → refused naming both keys; keep_alive_ms 0 (the default) → no daemon keep-alive', () => {
+    assert.equal(loadConfig({ cwd: workdir() }).nodeRpc.keepAliveMs, 0);
+    const heartbeat = configError({ cwd: workdir('[node_rpc]\nheartbeat_interval_ms = 30000\n') });
+    assert.match(heartbeat.message, /node_rpc\.heartbeat_interval_ms = 30000 \(from .*palyra\.toml\) is not below node_rpc\.idle_timeout_ms = 30000 \(from default\)/);
+    assert.match(String(heartbeat.details.hint), /below node_rpc\.idle_timeout_ms/);
+    const keepAlive = configError({ cwd: workdir(), env: { PALYRA_NODE_RPC_KEEP_ALIVE_MS: '40000', PALYRA_NODE_RPC_IDLE_TIMEOUT_MS: '20000', PALYRA_NODE_RPC_HEARTBEAT_INTERVAL_MS: '10000' } });
+    assert.match(keepAlive.message, /node_rpc\.keep_alive_ms = 40000 \(from PALYRA_NODE_RPC_KEEP_ALIVE_MS\) is not below node_rpc\.idle_timeout_ms = 20000 \(from PALYRA_NODE_RPC_IDLE_TIMEOUT_MS\)/);
+    assert.equal(loadConfig({ cwd: workdir(), env: { PALYRA_NODE_RPC_KEEP_ALIVE_MS: '10000' } }).nodeRpc.keepAliveMs, 10_000);
+  });
+
   test('PALYRA_* variables → coerced to numbers, booleans and comma lists', () => {
     const config = loadConfig({
       cwd: workdir(),

@@ -2,18 +2,14 @@
 // a real paired `palyra node run` with [browser] enabled, real Chromium, pages served on 127.0.0.2 (127.0.0.3 forbidden).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { newId } from '../../src/core/ids.js';
 import { NodeAdminServiceClient } from '../../src/gen/palyra/node/v1/node.js';
 import { html, startSite, type TestSite } from '../helpers/browserd.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { call } from '../helpers/grpc-client.js';
-import { makeNodeDir, type NodeProcess, pairWithDaemon, removeNodeDir, startNodeProcess, waitForNode } from '../helpers/node-host.js';
+import { type NodeHostFixture, startNodeHost } from '../helpers/node-host.js';
 
-interface InvokeWire { success: boolean; output: Record<string, unknown> | null; error: string }
 interface Tab { tab_id: string; url: string; title: string; active: boolean }
 
 const PAGES: Record<string, string> = {
@@ -27,21 +23,13 @@ const PAGES: Record<string, string> = {
 };
 
 describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (real daemon, node host and Chromium)', () => {
-  let daemon: TestDaemon;
+  let host: NodeHostFixture;
   let allowed: TestSite;
   let forbidden: TestSite;
   let forbiddenHits = 0;
-  let nodeDir: string;
-  let node: NodeProcess | undefined;
-  let deviceId: string;
 
-  const invoke = async (capability: string, input: unknown, extra: Record<string, unknown> = {}): Promise<InvokeWire> => {
-    const response = await daemon.admin(`/admin/v1/nodes/${deviceId}/invoke`, { method: 'POST', body: JSON.stringify({ capability, input, ...extra }) });
-    assert.equal(response.status, 200, await response.clone().text());
-    return (await response.json()) as InvokeWire;
-  };
   const ok = async (capability: string, input: unknown, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
-    const result = await invoke(capability, input, extra);
+    const result = await host.invoke(capability, input, extra);
     assert.equal(result.success, true, `${capability}: ${result.error}`);
     return result.output ?? {};
   };
@@ -65,20 +53,14 @@ describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (rea
       forbiddenHits += 1;
       html(res, '<title>secret</title>');
     });
-    daemon = await startDaemon({ env: { PALYRA_BROWSER_ENABLED: 'false', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
-    nodeDir = makeNodeDir();
-    deviceId = (await pairWithDaemon(daemon, nodeDir)).deviceId;
-    const config = join(nodeDir, 'node.toml');
-    writeFileSync(config, '[browser]\nenabled = true\nallowed_hosts = ["127.0.0.2"]\n');
-    node = startNodeProcess(nodeDir, ['--transport', 'quic', '--config', config]);
-    await waitForNode(daemon, deviceId, { connected: true });
+    host = await startNodeHost({
+      daemon: { env: { PALYRA_BROWSER_ENABLED: 'false', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } },
+      nodeToml: '[browser]\nenabled = true\nallowed_hosts = ["127.0.0.2"]\n',
+    });
     await ok('browser.session.create', {});
   });
   after(async () => {
-    await node?.stop();
-    await daemon?.stop();
-    if (daemon) removeStateDir(daemon.stateDir);
-    if (nodeDir) removeNodeDir(nodeDir);
+    await host?.close();
     await allowed?.close();
     await forbidden?.close();
   });
@@ -88,7 +70,7 @@ describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (rea
     const selected = await ok('browser.select', { selector: '#color', values: ['green'] });
     assert.deepEqual(selected['selected_values'], ['green']);
     assert.equal(selected['page_url'], page('/form'));
-    const empty = await invoke('browser.select', { selector: '#color', values: [] });
+    const empty = await host.invoke('browser.select', { selector: '#color', values: [] });
     assert.equal(empty.success, false);
     assert.match(empty.error, /^invalid input: \/values /);
   });
@@ -119,19 +101,21 @@ describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (rea
     assert.equal((await ok('browser.title', {}))['title'], 'Form');
     const closed = await ok('browser.tabs.close', { tab_id: second.tab_id });
     assert.deepEqual({ closed: closed['closed_tab_id'], remaining: closed['tabs_remaining'], active: (closed['active_tab'] as Tab).tab_id }, { closed: second.tab_id, remaining: 1, active: first[0]!.tab_id });
-    const unknown = await invoke('browser.tabs.switch', { tab_id: second.tab_id });
+    const unknown = await host.invoke('browser.tabs.switch', { tab_id: second.tab_id });
     assert.equal(unknown.error, `not_found: tab not found: ${second.tab_id}`);
   });
 
-  test('tabs.open to a forbidden address → permission_denied from the node\'s guard, nothing reaches it; file: → invalid_argument', async () => {
-    const refused = await invoke('browser.tabs.open', { url: `${forbidden.origin}/`, activate: true });
+  test('tabs.open to a forbidden address → permission_denied from the node\'s guard, nothing reaches it, no tab left behind; file: → invalid_argument', async () => {
+    const before = await ok('browser.tabs.list', {});
+    const refused = await host.invoke('browser.tabs.open', { url: `${forbidden.origin}/`, activate: true });
     assert.equal(refused.success, false);
     assert.match(refused.error, /^permission_denied: navigation to http:\/\/127\.0\.0\.3:\d+ refused/);
     assert.equal(forbiddenHits, 0);
-    const file = await invoke('browser.tabs.open', { url: 'file:///etc/passwd' });
+    const file = await host.invoke('browser.tabs.open', { url: 'file:///etc/passwd' });
     assert.match(file.error, /^invalid_argument: url scheme file: is not allowed/);
-    const tabs = (await ok('browser.tabs.list', {}))['tabs'] as Tab[];
-    assert.ok(tabs.every((tab) => !tab.url.includes('127.0.0.3')), JSON.stringify(tabs));
+    const afterwards = await ok('browser.tabs.list', {});
+    assert.deepEqual((afterwards['tabs'] as Tab[]).map((tab) => tab.tab_id), (before['tabs'] as Tab[]).map((tab) => tab.tab_id));
+    assert.equal(afterwards['active_tab_id'], before['active_tab_id']);
   });
 
   test('console_log → the page\'s console.error at severity 4; a logged token → redacted', async () => {
@@ -184,7 +168,7 @@ describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (rea
     assert.equal(pdf['mime_type'], 'application/pdf');
     assert.equal(bytes.length, pdf['size_bytes']);
     assert.equal(createHash('sha256').update(bytes).digest('hex'), pdf['sha256']);
-    const small = await invoke('browser.pdf', {}, { max_output_bytes: 2048 });
+    const small = await host.invoke('browser.pdf', {}, { max_output_bytes: 2048 });
     assert.equal(small.success, false);
     assert.match(small.error, /^resource_exhausted: PDF of \d+ bytes exceeds max_bytes 1152/);
   });
@@ -218,11 +202,11 @@ describe('browser select, scroll, tabs, logs, PDF and reset_state on a node (rea
       'browser.pdf': {},
       'browser.reset_state': {},
     };
-    const client = new NodeAdminServiceClient(daemon.ready.grpc, grpc.credentials.createInsecure());
+    const client = new NodeAdminServiceClient(host.daemon.ready.grpc, grpc.credentials.createInsecure());
     try {
       for (const [capability, input] of Object.entries(inputs)) {
         const as = (sessionId: string) =>
-          call(client, client.invokeNode, { v: 1, deviceId: { ulid: deviceId }, capability, inputJson: Buffer.from(JSON.stringify({ ...input, session_id: sessionId })), timeoutMs: 0, maxOutputBytes: 0 }, { token: daemon.adminToken, principal: 'admin:intruder', deviceId: newId() });
+          call(client, client.invokeNode, { v: 1, deviceId: { ulid: host.deviceId }, capability, inputJson: Buffer.from(JSON.stringify({ ...input, session_id: sessionId })), timeoutMs: 0, maxOutputBytes: 0 }, { token: host.daemon.adminToken, principal: 'admin:intruder', deviceId: newId() });
         const unknown = newId();
         assert.deepEqual([(await as(mine)).error, (await as(unknown)).error], [`not_found: browser session not found: ${mine}`, `not_found: browser session not found: ${unknown}`], capability);
       }

@@ -1,28 +1,19 @@
 // A node whose node.toml does not enable [browser]: browser.* is not offered and invoking it is a clear refusal, before any queueing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { makeNodeDir, type NodeProcess, pairWithDaemon, removeNodeDir, startNodeProcess, waitForNode } from '../helpers/node-host.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { type NodeHostFixture, startNodeHost } from '../helpers/node-host.js';
 
 describe('browser capabilities on a node without [browser] enabled', () => {
+  let host: NodeHostFixture;
   let daemon: TestDaemon;
-  let nodeDir: string;
-  let node: NodeProcess | undefined;
   let deviceId: string;
 
   before(async () => {
-    daemon = await startDaemon({ env: { PALYRA_BROWSER_ENABLED: 'false' } });
-    nodeDir = makeNodeDir();
-    deviceId = (await pairWithDaemon(daemon, nodeDir)).deviceId;
-    node = startNodeProcess(nodeDir, ['--transport', 'quic']);
-    await waitForNode(daemon, deviceId, { connected: true });
+    host = await startNodeHost({ daemon: { env: { PALYRA_BROWSER_ENABLED: 'false' } } });
+    ({ daemon, deviceId } = host);
   });
-  after(async () => {
-    await node?.stop();
-    await daemon?.stop();
-    if (daemon) removeStateDir(daemon.stateDir);
-    if (nodeDir) removeNodeDir(nodeDir);
-  });
+  after(() => host?.close());
 
   test('no node.toml → no browser.* advertised; invoking browser.navigate → failed_precondition capability_unknown naming the capability', async () => {
     const list = (await (await daemon.admin('/admin/v1/nodes')).json()) as { nodes: Array<{ device_id: string; capabilities: Array<{ name: string }> }> };

@@ -1,53 +1,39 @@
 // browser.* on a node: a real daemon, a real paired `palyra node run` with [browser] enabled in its node.toml, real Chromium,
 // an agent run (built-in model) that browses through palyra.node.invoke, and the node's SSRF guard.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { newId } from '../../src/core/ids.js';
 import { NodeAdminServiceClient } from '../../src/gen/palyra/node/v1/node.js';
 import { html, startSite, type TestSite } from '../helpers/browserd.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 import { call } from '../helpers/grpc-client.js';
-import { makeNodeDir, type NodeProcess, pairWithDaemon, removeNodeDir, startNodeProcess, waitForNode } from '../helpers/node-host.js';
+import { type NodeHostFixture, startNodeHost } from '../helpers/node-host.js';
 
 interface TapeEvent { event_type: string; payload: Record<string, unknown> }
-interface InvokeWire { success: boolean; output: Record<string, unknown> | null; error: string }
 
 const PAGE = '<!doctype html><title>Node page</title><h1>Hello from the node\'s site</h1><input id="q"><button id="b" onclick="this.textContent=\'clicked \'+document.getElementById(\'q\').value">go</button>';
 
 describe('browser capabilities on a node (real daemon, node host and Chromium)', () => {
+  let host: NodeHostFixture;
   let daemon: TestDaemon;
+  let deviceId: string;
+  let invoke: NodeHostFixture['invoke'];
   let allowed: TestSite;
   let forbidden: TestSite;
-  let nodeDir: string;
-  let node: NodeProcess | undefined;
-  let deviceId: string;
-
-  const invoke = async (capability: string, input: unknown, extra: Record<string, unknown> = {}): Promise<InvokeWire> => {
-    const response = await daemon.admin(`/admin/v1/nodes/${deviceId}/invoke`, { method: 'POST', body: JSON.stringify({ capability, input, ...extra }) });
-    assert.equal(response.status, 200, await response.clone().text());
-    return (await response.json()) as InvokeWire;
-  };
 
   before(async () => {
     allowed = await startSite('127.0.0.2', (_req, res) => html(res, PAGE));
     forbidden = await startSite('127.0.0.3', (_req, res) => html(res, '<title>secret</title>'));
-    // The daemon's own browser stays off: only the node runs Chromium.
-    daemon = await startDaemon({ env: { PALYRA_BROWSER_ENABLED: 'false', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
-    nodeDir = makeNodeDir();
-    deviceId = (await pairWithDaemon(daemon, nodeDir)).deviceId;
-    const config = join(nodeDir, 'node.toml');
-    writeFileSync(config, '[browser]\nenabled = true\nallowed_hosts = ["127.0.0.2"]\nmax_sessions_per_principal = 2\n');
-    node = startNodeProcess(nodeDir, ['--transport', 'quic', '--config', config]);
-    await waitForNode(daemon, deviceId, { connected: true });
+    host = await startNodeHost({
+      // The daemon's own browser stays off: only the node runs Chromium.
+      daemon: { env: { PALYRA_BROWSER_ENABLED: 'false', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } },
+      nodeToml: '[browser]\nenabled = true\nallowed_hosts = ["127.0.0.2"]\nmax_sessions_per_principal = 2\n',
+    });
+    ({ daemon, deviceId, invoke } = host);
   });
   after(async () => {
-    await node?.stop();
-    await daemon?.stop();
-    if (daemon) removeStateDir(daemon.stateDir);
-    if (nodeDir) removeNodeDir(nodeDir);
+    await host?.close();
     await allowed?.close();
     await forbidden?.close();
   });

@@ -3,24 +3,20 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { type ConsolePage, inPage, launchChromium, openConsole, signIn } from '../helpers/browser.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type ConsolePage, inPage, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 describe('console security in Chromium', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
-  let browser: Browser;
   let console: ConsolePage;
   let attacker: Server;
   let attackerOrigin: string;
   /** The page the attacker site serves: set per test. */
   let attackerHtml = '';
   before(async () => {
-    daemon = await startDaemon();
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
-    await signIn(console.page, daemon);
+    web = await startSignedInConsole();
+    ({ daemon, console } = web);
     // Another origin on loopback: 127.0.0.2 (a different host is a different origin and a different site).
     attacker = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(attackerHtml));
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.2', resolve));
@@ -28,10 +24,7 @@ describe('console security in Chromium', () => {
   });
   after(async () => {
     attacker.close();
-    await console.close();
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
+    await web.close();
   });
 
   it('the session cookie is HttpOnly: document.cookie does not show it, the browser holds it', async () => {

@@ -1,36 +1,29 @@
 // Browser page in Chromium: an operator's browser session (daemon's real palyra-browserd) listed, its latest screenshot and action log shown, closed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { type ConsolePage, inPage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
+import { type ConsolePage, inPage, screenshot, seriousA11yViolations, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
 import { html, startSite, type TestSite } from '../helpers/browserd.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 describe('browser page in Chromium with the daemon browser service', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
   let site: TestSite;
-  let browser: Browser;
   let console: ConsolePage;
   const post = async (path: string, body: unknown) => (await daemon.admin(path, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
 
   before(async () => {
     site = await startSite('127.0.0.2', (_req, res) => html(res, '<!doctype html><title>Shown page</title><h1 style="font-size:64px">Seen in the console</h1>'));
-    daemon = await startDaemon({ env: { PALYRA_BROWSER_ENABLED: 'true', PALYRA_BROWSER_ALLOW_PRIVATE_HOSTS: '127.0.0.2', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
+    web = await startSignedInConsole({ env: { PALYRA_BROWSER_ENABLED: 'true', PALYRA_BROWSER_ALLOW_PRIVATE_HOSTS: '127.0.0.2', PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '100000' } });
+    ({ daemon, console } = web);
     const deadline = Date.now() + 30_000;
     while (((await (await daemon.admin('/admin/v1/status')).json()) as { browser: { state: string } }).browser.state !== 'up') {
       if (Date.now() > deadline) throw new Error(`browser service not up:\n${daemon.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
-    await signIn(console.page, daemon);
   });
   after(async () => {
-    await console?.close();
-    await browser?.close();
-    await daemon?.stop();
-    if (daemon) removeStateDir(daemon.stateDir);
+    await web?.close();
     await site?.close();
   });
 

@@ -2,23 +2,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type BrowserDaemon, openConsole, openSignedInConsole, screenshot, seriousA11yViolations, signIn, startBrowserDaemon } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 const APPROVAL_PROMPT = '@tool palyra.process.run {"command":"echo","args":["hi"]}';
 
 describe('console chat in Chromium', () => {
+  let web: BrowserDaemon;
   let daemon: TestDaemon;
   let browser: Browser;
   before(async () => {
-    daemon = await startDaemon();
-    browser = await launchChromium();
+    web = await startBrowserDaemon();
+    ({ daemon, browser } = web);
   });
-  after(async () => {
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
-  });
+  after(() => web?.close());
 
   it('sign in → new chat → streamed reply → approval card allowed once → tool result → run done', async () => {
     const console = await openConsole(browser, daemon);
@@ -62,10 +59,8 @@ describe('console chat in Chromium', () => {
   });
 
   it('reload in the middle of a 300-token reply → the same run resumes; every token shown exactly once', async () => {
-    const console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
+    const console = await openSignedInConsole(browser, daemon);
     const { page } = console;
-    await signIn(page, daemon);
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.getByLabel('Message').fill('@tokens 300\n@slow 15');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -83,10 +78,8 @@ describe('console chat in Chromium', () => {
   });
 
   it('abort during a slow reply → the run ends cancelled and the page says so', async () => {
-    const console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
+    const console = await openSignedInConsole(browser, daemon);
     const { page } = console;
-    await signIn(page, daemon);
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.getByLabel('Message').fill('@tokens 1000\n@slow 20');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -99,10 +92,8 @@ describe('console chat in Chromium', () => {
   });
 
   it('sign out → back to the sign-in form; the cookie no longer opens the API', async () => {
-    const console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
+    const console = await openSignedInConsole(browser, daemon);
     const { page } = console;
-    await signIn(page, daemon);
     const [cookie] = await console.context.cookies();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Palyra' }).waitFor();
@@ -113,10 +104,8 @@ describe('console chat in Chromium', () => {
   });
 
   it('the session ends elsewhere → the next page load lands on sign-in with the reason, not a blank page', async () => {
-    const console = await openConsole(browser, daemon);
-    console.allow('/console/v1/');
+    const console = await openSignedInConsole(browser, daemon, { allow: ['/console/v1/'] });
     const { page } = console;
-    await signIn(page, daemon);
     const [cookie] = await console.context.cookies();
     const pair = `${cookie?.name}=${cookie?.value}`;
     const current = (await (await fetch(`${daemon.ready.http}/console/v1/auth/session`, { headers: { cookie: pair } })).json()) as { csrf_token: string };

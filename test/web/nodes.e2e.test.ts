@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { type ConsolePage, inPage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
-import { CLI_BIN, removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type ConsolePage, inPage, screenshot, seriousA11yViolations, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
+import { CLI_BIN, type TestDaemon } from '../helpers/daemon.js';
 import { makeNodeDir, type NodeProcess, removeNodeDir, startNodeProcess } from '../helpers/node-host.js';
 
 function exitOf(child: ChildProcess): Promise<number | string> {
@@ -12,26 +11,20 @@ function exitOf(child: ChildProcess): Promise<number | string> {
 }
 
 describe('nodes page in Chromium with a real node host', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
-  let browser: Browser;
   let console: ConsolePage;
   let nodeDir: string;
   let node: NodeProcess | null = null;
   before(async () => {
-    daemon = await startDaemon();
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
-    await signIn(console.page, daemon);
+    web = await startSignedInConsole();
+    ({ daemon, console } = web);
     nodeDir = makeNodeDir();
   });
   after(async () => {
     await node?.stop();
-    await console.close();
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
-    removeNodeDir(nodeDir);
+    await web?.close();
+    if (nodeDir) removeNodeDir(nodeDir);
   });
 
   it('code → node pairs → approved here → online with capabilities → invoke system.identity → revoke', async () => {

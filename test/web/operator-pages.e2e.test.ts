@@ -1,29 +1,20 @@
 // Approvals, runs, tokens, audit and overview pages in Chromium against the real daemon, with axe checks and screenshots.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { type ConsolePage, inPage, launchChromium, openConsole, screenshot, seriousA11yViolations, signIn } from '../helpers/browser.js';
-import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { type ConsolePage, inPage, openSignedInConsole, screenshot, seriousA11yViolations, type SignedInConsole, startSignedInConsole } from '../helpers/browser.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 
 const APPROVAL_PROMPT = '@tool palyra.process.run {"command":"echo","args":["from-elsewhere"]}';
 
 describe('console operator pages in Chromium', () => {
+  let web: SignedInConsole;
   let daemon: TestDaemon;
-  let browser: Browser;
   let console: ConsolePage;
   before(async () => {
-    daemon = await startDaemon();
-    browser = await launchChromium();
-    console = await openConsole(browser, daemon);
-    console.allow('/console/v1/auth/session');
-    await signIn(console.page, daemon);
+    web = await startSignedInConsole();
+    ({ daemon, console } = web);
   });
-  after(async () => {
-    await console.close();
-    await browser.close();
-    await daemon.stop();
-    removeStateDir(daemon.stateDir);
-  });
+  after(() => web?.close());
 
   async function startRun(prompt: string): Promise<string> {
     const response = await daemon.admin('/admin/v1/runs', { method: 'POST', body: JSON.stringify({ prompt, wait: false }) });
@@ -123,10 +114,8 @@ describe('console operator pages in Chromium', () => {
   });
 
   it('390 px wide and dark: chat and approvals stay usable (no horizontal page scroll), axe clean', async () => {
-    const narrow = await openConsole(browser, daemon, { width: 390, height: 844, colorScheme: 'dark' });
-    narrow.allow('/console/v1/auth/session');
+    const narrow = await openSignedInConsole(web.browser, daemon, { width: 390, height: 844, colorScheme: 'dark' });
     const { page } = narrow;
-    await signIn(page, daemon);
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.getByLabel('Message').fill('hi from a phone');
     await page.getByRole('button', { name: 'Send' }).click();

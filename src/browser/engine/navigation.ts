@@ -65,14 +65,9 @@ export async function navigatePage(session: BrowserSession, page: Page, url: URL
     await page.goto('about:blank').catch(() => undefined);
     throw new CoreError('failed_precondition', `navigation to ${url.origin} was redirected ${redirects} times; ${input.allowRedirects ? `max_redirects is ${allowed}` : 'allow_redirects is off'}`);
   }
-  return {
-    finalUrl: page.url(),
-    statusCode: response?.status() ?? 0,
-    title: await page.title(),
-    bodyBytes: response ? await bodyBytes(response) : 0,
-    latencyMs,
-    redirects,
-  };
+  // Two independent round trips to the browser: asked together, the answer waits for one.
+  const [title, length] = await Promise.all([page.title(), response ? bodyBytes(response) : 0]);
+  return { finalUrl: page.url(), statusCode: response?.status() ?? 0, title, bodyBytes: length, latencyMs, redirects };
 }
 
 /** The document's length: its Content-Length when declared (no body transfer over CDP), else the body read. */

@@ -32,15 +32,22 @@ export interface ResetResult {
 
 /**
  * A new tab, blank when `url` is empty, else loaded like `navigateSession` (same scheme check,
- * redirect limit and egress guard). @throws `resource_exhausted` at max_tabs, and as `checkNavigation`
- * and `navigatePage`.
+ * redirect limit and egress guard); a load that fails closes the new tab again. @throws
+ * `resource_exhausted` at max_tabs, and as `checkNavigation` and `navigatePage`.
  */
 export async function openTabInSession(session: BrowserSession, input: NavigateInput & { activate: boolean }): Promise<OpenedTab> {
   const url = input.url === '' ? undefined : checkNavigation(session, input);
   const { tabId, statusCode } = await session.act('open_tab', 'open_tab', session.settings.budget.navigationTimeoutMs, async () => {
+    const previous = session.activeTab;
     const opened = await session.openTab(input.activate);
-    const result = url ? await navigatePage(session, session.page(opened), url, input) : undefined;
-    return { tabId: opened, statusCode: result?.statusCode ?? 0 };
+    if (!url) return { tabId: opened, statusCode: 0 };
+    try {
+      return { tabId: opened, statusCode: (await navigatePage(session, session.page(opened), url, input)).statusCode };
+    } catch (error) {
+      // A refused or failed load leaves no blank tab behind to count against max_tabs.
+      await session.abandonTab(opened, previous);
+      throw error;
+    }
   });
   return { tab: await session.describeTab(tabId), navigated: url !== undefined, statusCode };
 }

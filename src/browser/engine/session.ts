@@ -235,6 +235,13 @@ export class BrowserSession {
     await this.page(tabId).close();
   }
 
+  /** Closes a tab whose opening failed and makes `previous` active again, as if it had never opened. */
+  async abandonTab(tabId: string, previous: string | undefined): Promise<void> {
+    await this.closeTab(tabId).catch(() => undefined);
+    this.tabs.delete(tabId);
+    if (previous !== undefined && this.tabs.has(previous)) this.activeTabId = previous;
+  }
+
   async clearCookies(): Promise<number> {
     const count = (await this.context.cookies()).length;
     await this.context.clearCookies();

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { CONFIG_KEYS } from './config-keys.js';
 import { readEnvValues, readFlagValues, readTomlValues, type ConfigFlags, type ConfigValue } from './config-sources.js';
-import { assertDialableQuic, assertMatchesSchema, assertSafeBinds } from './validate-config.js';
+import { assertDialableQuic, assertMatchesSchema, assertNodeRpcTiming, assertSafeBinds } from './validate-config.js';
 import { DEFAULT_STATE_DIR, PalyraConfigSchema, type PalyraConfig } from './schema.js';
 
 export type { ConfigFlags } from './config-sources.js';
@@ -66,5 +66,6 @@ export function loadConfig(input: LoadConfigInput): PalyraConfig {
   assertMatchesSchema(config, origins);
   assertSafeBinds(config, origins);
   assertDialableQuic(config, origins);
+  assertNodeRpcTiming(config, origins);
   return config;
 }

@@ -130,8 +130,11 @@ export const PalyraConfigSchema = Type.Object(
     nodeRpc: section({
       /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
       heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
-      /** The daemon's QUIC keep-alive PING; heartbeats already count as traffic, so this is only a safety net. */
-      keepAliveMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
+      /**
+       * The daemon's own QUIC keep-alive PING; 0 (the default) sends none. A node's heartbeats and its own
+       * keep-alive keep its connection busy; a daemon PING would only keep a node that stopped heartbeating connected.
+       */
+      keepAliveMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 0 }),
       /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
       idleTimeoutMs: Type.Integer({ minimum: 2_000, maximum: 600_000, default: 30_000 }),
       /** Open QUIC connections at most; beyond it new connections are closed at once (a paired device's replacement is always let in). */

@@ -56,6 +56,22 @@ export function assertDialableQuic(config: PalyraConfig, origins: ConfigOrigins)
 }
 
 /**
+ * A node's traffic must come more often than the idle timeout, or live nodes would be dropped: the
+ * heartbeat interval, and the daemon's keep-alive when set, below `node_rpc.idle_timeout_ms`.
+ */
+export function assertNodeRpcTiming(config: PalyraConfig, origins: ConfigOrigins): void {
+  const { heartbeatIntervalMs, keepAliveMs, idleTimeoutMs } = config.nodeRpc;
+  const idle = `node_rpc.idle_timeout_ms = ${idleTimeoutMs} (from ${origins.get('node_rpc.idle_timeout_ms') ?? 'default'})`;
+  const problems = [
+    ...(heartbeatIntervalMs >= idleTimeoutMs ? [`node_rpc.heartbeat_interval_ms = ${heartbeatIntervalMs} (from ${origins.get('node_rpc.heartbeat_interval_ms') ?? 'default'}) is not below ${idle}`] : []),
+    ...(keepAliveMs > 0 && keepAliveMs >= idleTimeoutMs ? [`node_rpc.keep_alive_ms = ${keepAliveMs} (from ${origins.get('node_rpc.keep_alive_ms') ?? 'default'}) is not below ${idle}`] : []),
+  ];
+  if (problems.length > 0) {
+    throw configError(problems, 'keep node_rpc.heartbeat_interval_ms (and keep_alive_ms, if set) below node_rpc.idle_timeout_ms; half of it is a good value');
+  }
+}
+
+/**
  * Enforces that TLS files come in pairs, that required client certificates have a CA to verify
  * them, and that a non-loopback bind has TLS and an admin token, so a daemon never listens on a
  * network without both.

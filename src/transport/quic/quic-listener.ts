@@ -16,9 +16,10 @@ import { UNAUTHENTICATED_LIMITS, UnauthenticatedBudget } from './unauthenticated
 
 export const ALPN = 'palyra-quic-v1';
 /**
- * Idle timeout 30 s, 32 concurrent bidi streams per connection, as in the reference. Keep-alive 15 s, not
- * the reference's 5 s: heartbeats (every 15 s) already keep a node's connection busy, and at 1,000 nodes
- * a PING and its ACK every 5 s from each side were most of the daemon's idle packets.
+ * Idle timeout 30 s, 32 concurrent bidi streams per connection, as in the reference. The node host's
+ * keep-alive is 15 s, not the reference's 5 s: heartbeats (every 15 s) already keep its connection busy,
+ * and at 1,000 nodes a PING and its ACK every 5 s from each side were most of the daemon's idle packets.
+ * The daemon sends no keep-alive of its own unless configured (`[node_rpc] keep_alive_ms`).
  */
 export const QUIC_IDLE_TIMEOUT_MS = 30_000;
 export const QUIC_KEEPALIVE_MS = 15_000;
@@ -54,7 +55,7 @@ export interface QuicListenerOptions {
   logger: PinoLogger;
   /** Open connections at most; beyond it new connections are closed at once. Default 1024. */
   maxConnections?: number;
-  /** QUIC keep-alive PING interval; default QUIC_KEEPALIVE_MS. */
+  /** The daemon's QUIC keep-alive PING interval; 0 or unset sends none. */
   keepAliveMs?: number;
   /** QUIC idle timeout; default QUIC_IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number;
@@ -128,7 +129,7 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
       initialMaxStreamsUni: 0,
       initialMaxStreamsBidi: QUIC_MAX_STREAMS_BIDI,
       maxIdleTimeout: options.idleTimeoutMs ?? QUIC_IDLE_TIMEOUT_MS,
-      keepAliveIntervalTime: options.keepAliveMs ?? QUIC_KEEPALIVE_MS,
+      ...(options.keepAliveMs ? { keepAliveIntervalTime: options.keepAliveMs } : {}),
     },
     logger: new Logger('quic', LogLevel.ERROR),
   });
