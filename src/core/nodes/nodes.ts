@@ -68,12 +68,12 @@ export interface TaskChannel {
 /**
  * `invoke` refuses before enqueueing: unknown device (`not_found`), revoked or never registered
  * device, capability not advertised or not available (`failed_precondition`, details.reason), full
- * queue (`resource_exhausted`). The task then waits in SQLite until the node's task channel takes
- * it (at-least-once: re-delivered with attempt + 1 after a disconnect or restart; the node
- * de-duplicates by task id). It resolves with the node's result (success or not); rejects with
- * `deadline_exceeded` when the deadline passes (the node is told to cancel), `cancelled` when the
- * caller's signal aborts, `failed_precondition` when the device is revoked meanwhile, `unavailable`
- * on shutdown.
+ * queue (`resource_exhausted`). The task then waits in the queue (saved to SQLite, see TaskQueue for
+ * what is committed when) until the node's task channel takes it (at-least-once: re-delivered with
+ * attempt + 1 after a disconnect or restart; the node de-duplicates by task id). It resolves with
+ * the node's result (success or not); rejects with `deadline_exceeded` when the deadline passes (the
+ * node is told to cancel), `cancelled` when the caller's signal aborts, `failed_precondition` when
+ * the device is revoked meanwhile, `unavailable` on shutdown.
  */
 export class NodeService {
   private readonly queue: TaskQueue;
