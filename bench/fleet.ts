@@ -121,8 +121,9 @@ async function waitListed(daemon: TestDaemon, count: number, timeoutMs: number):
   return true;
 }
 
-async function invokeLoad(daemon: TestDaemon, ids: string[]): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
+async function invokeLoad(daemon: TestDaemon, ids: string[]): Promise<{ perSecond: number; p50: number; p99: number; failed: number; cpuMsPerInvoke: number }> {
   const samples: number[] = [];
+  const ticksBefore = cpuTicks(daemon.ready.pid);
   let failed = 0;
   let next = 0;
   const until = Date.now() + INVOKE_MS;
@@ -138,8 +139,9 @@ async function invokeLoad(daemon: TestDaemon, ids: string[]): Promise<{ perSecon
       }
     }),
   );
+  const cpuMs = ((cpuTicks(daemon.ready.pid) - ticksBefore) / CLOCK_TICKS) * 1000;
   samples.sort((a, b) => a - b);
-  return { perSecond: samples.length / (INVOKE_MS / 1000), p50: percentile(samples, 50), p99: percentile(samples, 99), failed };
+  return { perSecond: samples.length / (INVOKE_MS / 1000), p50: percentile(samples, 50), p99: percentile(samples, 99), failed, cpuMsPerInvoke: cpuMs / Math.max(1, samples.length + failed) };
 }
 
 const line = (what: string, figure: string, baseline: string) => console.log(`${what.padEnd(44)} ${figure.padEnd(26)} ${baseline}`);
@@ -177,6 +179,7 @@ try {
 
   const invokes = await invokeLoad(daemon, ids);
   line(`echo invokes, admin HTTP, ${IN_FLIGHT} in flight`, `${invokes.perSecond.toFixed(0)}/s p50 ${invokes.p50.toFixed(1)} ms`, `p99 ${invokes.p99.toFixed(1)} ms, ${invokes.failed} failed`);
+  line('… daemon CPU per invoke', `${invokes.cpuMsPerInvoke.toFixed(2)} ms`, '(load-independent: the floor is the work itself)');
 
   await sleep(2_000);
   const rssBeforeStorm = rssKib(pid);

@@ -19,6 +19,7 @@ import { PACKAGE_VERSION } from './infra/package-version.js';
 import { loadOrCreateAdminToken, prepareStateDir } from './infra/state-dir.js';
 import { createBrowserRuntime } from './infra/browser/browser-runtime.js';
 import { createArtifactStore } from './infra/store/artifact-store.js';
+import { cacheDeviceStore } from './infra/store/cached-stores.js';
 import { createDeviceStore } from './infra/store/device-store.js';
 import { DB_FILE_NAME, openDb } from './infra/store/db.js';
 import { createSqliteStores } from './infra/store/sqlite-stores.js';
@@ -78,7 +79,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     const ca = await loadOrCreateDaemonCa(config.stateDir);
     const nodeRpc = {
       ca,
-      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
+      stores: { devices: cacheDeviceStore(createDeviceStore(db)), tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
       devices: { heartbeatIntervalMs: config.nodeRpc.heartbeatIntervalMs },
     };

@@ -187,7 +187,7 @@ export function createCore(deps: CoreDeps): Core {
     async recover() {
       const approvalCount = approvals.resolveOrphans('daemon_restarted');
       const runCount = await runs.recover();
-      const tasks = nodeRpc?.nodes.recover();
+      const tasks = await nodeRpc?.nodes.recover();
       return { runs: runCount, approvals: approvalCount, nodeTasks: tasks ? tasks.requeued + tasks.timedOut : 0 };
     },
     async shutdown() {

@@ -1,4 +1,4 @@
-// The durable node task queue: refusal before enqueue, bounds, push, re-delivery, binding, timeouts, restart.
+// The durable node task queue: refusal before enqueue, bounds, push, order, re-delivery, binding, timeouts, commit points, restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CoreError } from '../../src/core/errors.js';
@@ -114,7 +114,7 @@ describe('node task queue', () => {
       const pending = fx.core.nodes.invoke(fx.admin, { deviceId: node.identity.deviceId, capability: 'echo', input: 1, timeoutMs: 10_000 });
       const [task] = await sink.waitForPushes(1);
       await assert.rejects(fx.core.nodes.acceptUpdate(other.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: '"forged"' } }), fails('permission_denied', /another device/));
-      assert.equal(stateOf(fx, task?.taskId ?? ''), 'delivered');
+      assert.equal(fx.core.nodes.getTask(fx.admin, task?.taskId ?? '').state, 'delivered', 'delivery is written behind: the queue holds it');
       await assert.rejects(fx.core.nodes.acceptUpdate(fx.admin, { taskId: task?.taskId ?? '', result: { success: true } }), fails('permission_denied'));
       await fx.core.nodes.acceptUpdate(node.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: '"real"' } });
       assert.equal((await pending).output, 'real');
@@ -205,6 +205,56 @@ describe('node task queue', () => {
   });
 });
 
+describe('node task queue: what is committed when', () => {
+  let fx: NodeFixture;
+  let node: PairedNode;
+  before(async () => {
+    fx = await createNodeFixture();
+    node = await fx.pairNode();
+  });
+  after(() => fx.close());
+
+  test('the task id is announced only once its queued row is committed; the caller is answered only once the final state is', async () => {
+    const sink = new RecordingSink();
+    const channel = fx.core.nodes.attach(node.ctx, sink);
+    try {
+      let queuedState: string | undefined;
+      const pending = fx.core.nodes.invoke(fx.admin, { deviceId: node.identity.deviceId, capability: 'echo', input: 1, onQueued: (taskId) => (queuedState = stateOf(fx, taskId)) });
+      const [task] = await sink.waitForPushes(1);
+      const ack = fx.core.nodes.acceptUpdate(node.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: '1' } });
+      const result = await pending;
+      assert.ok(queuedState, 'the row existed when the id was announced');
+      assert.equal(stateOf(fx, result.taskId), 'succeeded', 'committed before the caller got the result');
+      assert.equal((await ack).reason, 'recorded');
+      const journaled = fx.db.prepare("SELECT COUNT(*) AS n FROM journal_events WHERE kind = 'node.task_finished' AND json_extract(payload_json, '$.task_id') = ?").get(result.taskId) as { n: number };
+      assert.equal(journaled.n, 1, 'the journal event commits with the final state');
+    } finally {
+      channel.detach();
+    }
+  });
+
+  test('a node taking one task at a time gets them in invoke order, and again in that order after a re-attach', async () => {
+    const first = new RecordingSink();
+    let channel = fx.core.nodes.attach(node.ctx, first, { maxConcurrentTasks: 1 });
+    const calls = [1, 2, 3, 4].map((n) => fx.core.nodes.invoke(fx.admin, { deviceId: node.identity.deviceId, capability: 'echo', input: n, timeoutMs: 10_000 }));
+    const [head] = await first.waitForPushes(1);
+    channel.detach();
+    const second = new RecordingSink();
+    channel = fx.core.nodes.attach(node.ctx, second, { maxConcurrentTasks: 1 });
+    try {
+      for (let i = 1; i <= 4; i += 1) {
+        const task = (await second.waitForPushes(i))[i - 1];
+        if (i === 1) assert.deepEqual([task?.taskId, task?.attempt], [head?.taskId, 2], 'the in-flight task is re-sent first');
+        await fx.core.nodes.acceptUpdate(node.ctx, { taskId: task?.taskId ?? '', result: { success: true, outputJson: task?.inputJson ?? 'null' } });
+      }
+      assert.deepEqual(second.pushed.map((task) => task.inputJson), ['1', '2', '3', '4']);
+      assert.deepEqual((await Promise.all(calls)).map((r) => r.output), [1, 2, 3, 4]);
+    } finally {
+      channel.detach();
+    }
+  });
+});
+
 describe('node task queue across a daemon restart', () => {
   test('queued and delivered tasks survive; overdue ones time out; survivors are delivered again with attempt + 1', async () => {
     const first = await createNodeFixture();
@@ -224,7 +274,7 @@ describe('node task queue across a daemon restart', () => {
     const second = await createNodeFixture({ dir: first.dir });
     try {
       assert.equal(second.ca.fingerprint, first.ca.fingerprint, 'same CA after restart');
-      const recovered = second.core.nodes.recover();
+      const recovered = await second.core.nodes.recover();
       assert.deepEqual([recovered.requeued, recovered.timedOut], [1, 1]);
       const states = second.db.prepare('SELECT input_json, state FROM node_tasks ORDER BY task_id').all();
       assert.deepEqual(states, [

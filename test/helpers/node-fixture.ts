@@ -17,6 +17,7 @@ import { loadOrCreateNodeIdentity, type NodeIdentity, signPairingStatus } from '
 import { createBuiltinModel } from '../../src/infra/models/builtin-model.js';
 import { DB_FILE_NAME, type Db, openDb } from '../../src/infra/store/db.js';
 import { createSqliteStores } from '../../src/infra/store/sqlite-stores.js';
+import { cacheDeviceStore } from '../../src/infra/store/cached-stores.js';
 import { createDeviceStore } from '../../src/infra/store/device-store.js';
 import { createNodeTaskStore } from '../../src/infra/store/node-store.js';
 import { WriteBatcher } from '../../src/infra/store/write-batcher.js';
@@ -72,7 +73,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
     approvalTimeoutMs: options.approvalTimeoutMs ?? 5_000,
     nodeRpc: {
       ca,
-      stores: { devices: createDeviceStore(db), tasks: createNodeTaskStore(db) },
+      stores: { devices: cacheDeviceStore(createDeviceStore(db)), tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: '127.0.0.1:7444' },
       ...(options.devices ? { devices: options.devices } : {}),
       ...(options.tasks ? { tasks: options.tasks } : {}),

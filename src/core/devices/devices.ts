@@ -25,6 +25,8 @@ export const MAX_DEVICE_PAGE = 500;
 /** Certificates kept valid after renewal, newest first; older ones stop working at once. */
 export const MAX_PREVIOUS_CERTS = 8;
 const PLATFORM = /^[A-Za-z0-9._-]{1,64}$/;
+/** Last-seen is kept to the second: a node's traffic within a second of the last write does not write again. */
+const SEEN_RESOLUTION_MS = 1_000;
 
 /** Sent to revocation listeners; transports close every open connection of `deviceId`. */
 export interface RevocationEvent {
@@ -299,9 +301,11 @@ export class DeviceService {
     return device;
   }
 
-  /** Updates the device's last-seen time (any authenticated traffic from it). */
+  /** Updates the device's last-seen time (any authenticated traffic from it), to the second: traffic within a second of the last write writes nothing. */
   markSeen(deviceId: string): void {
-    if (this.store.getDevice(deviceId)) this.store.updateDevice(deviceId, { lastSeenMs: this.now() });
+    const device = this.store.getDevice(deviceId);
+    const nowMs = this.now();
+    if (device && (device.lastSeenMs === null || nowMs - device.lastSeenMs >= SEEN_RESOLUTION_MS)) this.store.updateDevice(deviceId, { lastSeenMs: nowMs });
   }
 
   private view(device: DeviceRecord): DeviceView {

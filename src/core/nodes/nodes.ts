@@ -68,12 +68,12 @@ export interface TaskChannel {
 /**
  * `invoke` refuses before enqueueing: unknown device (`not_found`), revoked or never registered
  * device, capability not advertised or not available (`failed_precondition`, details.reason), full
- * queue (`resource_exhausted`). The task then waits in SQLite until the node's task channel takes
- * it (at-least-once: re-delivered with attempt + 1 after a disconnect or restart; the node
- * de-duplicates by task id). It resolves with the node's result (success or not); rejects with
- * `deadline_exceeded` when the deadline passes (the node is told to cancel), `cancelled` when the
- * caller's signal aborts, `failed_precondition` when the device is revoked meanwhile, `unavailable`
- * on shutdown.
+ * queue (`resource_exhausted`). The task then waits in the queue (saved to SQLite, see TaskQueue for
+ * what is committed when) until the node's task channel takes it (at-least-once: re-delivered with
+ * attempt + 1 after a disconnect or restart; the node de-duplicates by task id). It resolves with
+ * the node's result (success or not); rejects with `deadline_exceeded` when the deadline passes (the
+ * node is told to cancel), `cancelled` when the caller's signal aborts, `failed_precondition` when
+ * the device is revoked meanwhile, `unavailable` on shutdown.
  */
 export class NodeService {
   private readonly queue: TaskQueue;
@@ -119,7 +119,7 @@ export class NodeService {
     const timeoutMs = clamp(input.timeoutMs || DEFAULT_TASK_TIMEOUT_MS, MIN_TASK_TIMEOUT_MS, MAX_TASK_TIMEOUT_MS, 'timeout_ms');
     const maxOutputBytes = clamp(input.maxOutputBytes || DEFAULT_MAX_OUTPUT_BYTES, 1, MAX_OUTPUT_BYTES, 'max_output_bytes');
     this.checkTarget(deviceId, capability);
-    if (this.store.countTasks(deviceId, ['queued']) >= this.maxQueued) {
+    if (this.queue.counts(deviceId).queued >= this.maxQueued) {
       throw new CoreError('resource_exhausted', `the node's task queue is full (${this.maxQueued} queued); retry later`);
     }
     if (ctx.signal.aborted) throw new CoreError('cancelled', 'the caller went away before the task was queued');
@@ -145,10 +145,13 @@ export class NodeService {
       runId: input.runId && isCanonicalId(input.runId) ? input.runId : null,
       sessionId: input.sessionId && isCanonicalId(input.sessionId) ? input.sessionId : null,
     };
-    // No await between the bound check and the insert: concurrent invokes cannot overrun the queue.
+    // No await between the bound check and the enqueue: concurrent invokes cannot overrun the queue.
+    let stored: Promise<void> = Promise.resolve();
     const result = new Promise<TaskResult>((resolve, reject) => {
-      this.queue.enqueue(task, { resolve, reject, onProgress: input.onProgress });
+      stored = this.queue.enqueue(task, { resolve, reject, onProgress: input.onProgress });
     });
+    // Settled (shutdown, timeout) possibly before it is awaited below: mark it handled now.
+    result.catch(() => undefined);
     void this.journal
       .append({
         kind: 'node.task_queued',
@@ -161,15 +164,18 @@ export class NodeService {
         payload: { task_id: task.taskId, target_device_id: deviceId, capability, timeout_ms: timeoutMs },
       })
       .catch(() => undefined);
-    input.onQueued?.(task.taskId);
     const onAbort = () => {
-      const current = this.store.getTask(task.taskId);
-      if (!current) return;
       const error = new CoreError('cancelled', 'the caller went away; task cancelled', { details: { taskId: task.taskId } });
-      this.queue.finish(current, { state: 'cancelled', success: false, resultJson: null, error: 'cancelled by the caller' }, { notifyNode: true, waiterError: error });
+      this.queue.finish(task.taskId, { state: 'cancelled', success: false, resultJson: null, error: 'cancelled by the caller' }, { notifyNode: true, waiterError: error })?.catch(() => undefined);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // The id is announced once the queued row is committed; the result always comes after it.
+      await stored.catch((error: unknown) => {
+        this.queue.finish(task.taskId, { state: 'failed', success: false, resultJson: null, error: 'the task could not be stored' }, { notifyNode: true })?.catch(() => undefined);
+        throw new CoreError('unavailable', 'the task could not be stored', { cause: error });
+      });
+      input.onQueued?.(task.taskId);
       return await result;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
@@ -199,15 +205,19 @@ export class NodeService {
     const device = this.devices.requireActiveNode(ctx);
     const taskId = requireCanonicalId(update.taskId, 'task_id');
     if ((update.progress === undefined) === (update.result === undefined)) throw new CoreError('invalid_argument', 'an update carries exactly one of progress or result');
-    const task = this.store.getTask(taskId);
+    const task = this.queue.lookup(taskId);
     if (!task) throw new CoreError('not_found', 'task was not found');
     if (task.deviceId !== device.deviceId) throw new CoreError('permission_denied', 'task was sent to another device');
     if (update.progress) {
       const stage = String(update.progress.stage ?? '').trim().slice(0, 64) || 'running';
-      const accepted = this.queue.progress(task, { taskId, stage, message: String(update.progress.message ?? '').slice(0, 512), detailJson: update.progress.detailJson ?? null });
-      return { taskId, accepted, reason: accepted ? 'progress' : task.state };
+      const saved = this.queue.progress(taskId, { taskId, stage, message: String(update.progress.message ?? '').slice(0, 512), detailJson: update.progress.detailJson ?? null });
+      if (saved) await saved;
+      return { taskId, accepted: saved !== null, reason: saved ? 'progress' : task.state };
     }
-    if (!UNFINISHED_STATES.includes(task.state)) return finishedAck(task);
+    if (!UNFINISHED_STATES.includes(task.state)) {
+      await this.queue.committed(taskId);
+      return finishedAck(task);
+    }
     const result = update.result as NonNullable<TaskUpdateInput['result']>;
     const outputJson = result.outputJson?.trim() ? result.outputJson : 'null';
     const bytes = Buffer.byteLength(outputJson);
@@ -222,31 +232,34 @@ export class NodeService {
       finish = { state: success ? 'succeeded' : 'failed', success, resultJson: JSON.stringify(JSON.parse(outputJson)), error: error || null, ackReason: 'recorded' };
     }
     const { ackReason, ...final } = finish;
-    if (!this.queue.finish(task, final, { notifyNode: false })) return finishedAck(this.store.getTask(taskId) ?? task);
+    const settled = this.queue.finish(taskId, final, { notifyNode: false });
+    if (!settled) return finishedAck(this.queue.lookup(taskId) ?? task);
     this.devices.markSeen(device.deviceId);
+    await settled;
     return { taskId, accepted: ackReason === 'recorded', reason: ackReason };
   }
 
-  /** Cancels an unfinished task (its waiter gets `cancelled`, the node is told). @throws CoreError `not_found`. */
-  cancel(ctx: CallContext, taskId: string, reason?: string): TaskView {
+  /** Cancels an unfinished task (its waiter gets `cancelled`, the node is told); resolves once that is committed. @throws CoreError `not_found`. */
+  async cancel(ctx: CallContext, taskId: string, reason?: string): Promise<TaskView> {
     this.authorizer.authorize(ctx, 'nodes.invoke');
-    const task = this.store.getTask(requireCanonicalId(taskId, 'task_id'));
+    const task = this.queue.lookup(requireCanonicalId(taskId, 'task_id'));
     if (!task) throw new CoreError('not_found', 'task was not found');
     const why = reason?.trim().slice(0, 256) || `cancelled by ${ctx.principal}`;
     const error = new CoreError('cancelled', why, { details: { taskId: task.taskId } });
-    this.queue.finish(task, { state: 'cancelled', success: false, resultJson: null, error: why }, { notifyNode: true, waiterError: error });
-    return toTaskView(this.store.getTask(task.taskId) ?? task);
+    await this.queue.finish(task.taskId, { state: 'cancelled', success: false, resultJson: null, error: why }, { notifyNode: true, waiterError: error });
+    await this.queue.committed(task.taskId);
+    return toTaskView(this.queue.lookup(task.taskId) ?? task);
   }
 
   /** @throws CoreError `not_found`. */
   getTask(ctx: CallContext, taskId: string): TaskView {
     this.authorizer.authorize(ctx, 'nodes.read');
-    const task = this.store.getTask(requireCanonicalId(taskId, 'task_id'));
+    const task = this.queue.lookup(requireCanonicalId(taskId, 'task_id'));
     if (!task) throw new CoreError('not_found', 'task was not found');
     return toTaskView(task);
   }
 
-  /** Tasks in creation order; `limit` 1..500 (default 100). */
+  /** Tasks in creation order as committed (a task queued this very tick shows up on the next); `limit` 1..500 (default 100). */
   listTasks(ctx: CallContext, filter: { deviceId?: string; states?: TaskState[]; afterTaskId?: string; limit?: number } = {}): TaskView[] {
     this.authorizer.authorize(ctx, 'nodes.read');
     const limit = filter.limit ?? 100;
@@ -258,7 +271,7 @@ export class NodeService {
         ...(filter.states ? { states: filter.states } : {}),
         ...(filter.afterTaskId ? { afterTaskId: requireCanonicalId(filter.afterTaskId, 'after_task_id') } : {}),
       })
-      .map(toTaskView);
+      .map((task) => toTaskView(this.queue.lookup(task.taskId) ?? task));
   }
 
   /** Paired devices with their queue figures (ListNodes). `connected` also counts an open task channel. */
@@ -267,15 +280,15 @@ export class NodeService {
     return this.devices.views(filter).map((device) => ({
       ...device,
       connected: device.connected || this.queue.hasChannel(device.deviceId),
-      queuedTasks: this.store.countTasks(device.deviceId, ['queued']),
-      runningTasks: this.store.countTasks(device.deviceId, ['delivered', 'running']),
+      queuedTasks: this.queue.counts(device.deviceId).queued,
+      runningTasks: this.queue.counts(device.deviceId).inFlight,
     }));
   }
 
-  /** At start: times out overdue tasks, re-queues delivered ones, prunes old finished ones. */
-  recover(): { requeued: number; timedOut: number; pruned: number } {
+  /** At start: times out overdue tasks, re-queues delivered ones, prunes old finished ones; resolves once committed. */
+  async recover(): Promise<{ requeued: number; timedOut: number; pruned: number }> {
     const pruned = this.store.deleteFinishedBefore(this.now() - this.retentionMs);
-    return { ...this.queue.recover(), pruned };
+    return { ...(await this.queue.recover()), pruned };
   }
 
   /** Stops timers and fails waiting callers with `unavailable`; queued work survives in the store. */

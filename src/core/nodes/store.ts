@@ -1,11 +1,9 @@
-// Port: the durable per-node task queue; infra/store/node-store.ts implements it on SQLite.
+// Port: the durable record of node tasks; infra/store/node-store.ts implements it on SQLite.
 
 export type TaskState = 'queued' | 'delivered' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 
 /** States a task can still leave; everything else is final. */
 export const UNFINISHED_STATES: readonly TaskState[] = ['queued', 'delivered', 'running'];
-/** Delivered to the node and not finished: what counts against the in-flight bound. */
-export const IN_FLIGHT_STATES: readonly TaskState[] = ['delivered', 'running'];
 
 export interface NodeTaskRecord {
   taskId: string;
@@ -41,13 +39,15 @@ export interface NodeTaskFilter {
 }
 
 export interface NodeTaskStore {
-  insertTask(record: NodeTaskRecord): void;
+  /**
+   * Writes the whole record (insert or replace) in the next group commit; the promise settles once
+   * that transaction committed. Writes commit in call order, and the record is copied at the call.
+   */
+  saveTask(record: NodeTaskRecord): Promise<void>;
+  /** Committed state only: a save not yet committed is not visible here. */
   getTask(taskId: string): NodeTaskRecord | undefined;
-  countTasks(deviceId: string, states: readonly TaskState[]): number;
-  /** Tasks in task id (= creation) order. */
+  /** Tasks in task id (= creation) order; committed state only. */
   listTasks(filter: NodeTaskFilter): NodeTaskRecord[];
-  /** Applies `patch` only while the task is in one of `from`; false when it was not (someone else moved it). */
-  updateTask(taskId: string, from: readonly TaskState[], patch: Partial<NodeTaskRecord>): boolean;
   /** Deletes finished tasks that finished before `beforeMs`; returns how many. */
   deleteFinishedBefore(beforeMs: number): number;
 }

@@ -1,9 +1,10 @@
-// Write-through read caches over the session and credential stores, for the reads every request makes.
+// Write-through read caches over the session, credential and device stores, for the reads every request makes.
 //
 // Correct because the daemon is the only writer (the state directory lock) and every write to these
 // tables goes through the same store object, synchronously: each write updates or drops what it
 // touches before it returns. Cached records are frozen, so no caller can change them in place.
 import type { ConsoleSessionRecord, CredentialRecord, CredentialStore } from '../../core/auth/store.js';
+import type { DeviceRecord, DeviceStore } from '../../core/devices/store.js';
 import type { SessionListFilter, SessionRecord, SessionStore } from '../../core/sessions/store.js';
 import { ReadCache } from './read-cache.js';
 
@@ -106,6 +107,49 @@ export function cacheCredentialStore(inner: CredentialStore): CredentialStore {
       inner.revokeConsoleSession(sessionId, atMs);
     },
   };
+}
+
+/** Device records the cache holds at most: a fleet of a few thousand nodes (each record ~1 KiB). */
+const MAX_CACHED_DEVICES = 8_192;
+
+/**
+ * Device records by id (found ones only): every call from a node and every invoke reads its device
+ * record several times (certificate check, revocation, capabilities). Each device write drops the
+ * device it touches.
+ */
+export function cacheDeviceStore(inner: DeviceStore): DeviceStore {
+  const devices = new ReadCache<string, DeviceRecord>(MAX_CACHED_DEVICES);
+  return {
+    ...inner,
+    getDevice: (deviceId) => {
+      const cached = devices.get(deviceId);
+      if (cached) return cached;
+      const record = inner.getDevice(deviceId);
+      if (!record) return undefined;
+      const frozen = freezeDevice(record);
+      devices.set(deviceId, frozen);
+      return frozen;
+    },
+    updateDevice: (deviceId, patch) => {
+      devices.delete(deviceId);
+      inner.updateDevice(deviceId, patch);
+    },
+    revokeDevice: (deviceId, atMs, by, reason) => {
+      devices.delete(deviceId);
+      return inner.revokeDevice(deviceId, atMs, by, reason);
+    },
+    approveRequest: (pairingId, patch, device) => {
+      devices.delete(device.deviceId);
+      return inner.approveRequest(pairingId, patch, device);
+    },
+  };
+}
+
+function freezeDevice(record: DeviceRecord): DeviceRecord {
+  for (const capability of record.capabilities) Object.freeze(capability);
+  Object.freeze(record.capabilities);
+  Object.freeze(record.previousCerts);
+  return Object.freeze(record);
 }
 
 function freezeCredential(record: CredentialRecord): CredentialRecord {

@@ -3,6 +3,7 @@ import type { NodeTaskRecord, NodeTaskStore } from '../../core/nodes/store.js';
 import type { Db } from './db.js';
 import { bindList } from './bind-list.js';
 import { statementCache } from './statement-cache.js';
+import type { WriteBatcher } from './write-batcher.js';
 
 const COLUMNS: Record<keyof NodeTaskRecord, string> = {
   taskId: 'task_id',
@@ -28,20 +29,22 @@ const COLUMNS: Record<keyof NodeTaskRecord, string> = {
 
 type TaskRow = Record<string, unknown> & { success: number | null };
 
-export function createNodeTaskStore(db: Db): NodeTaskStore {
-  const insert = db.prepare(`INSERT INTO node_tasks (${Object.values(COLUMNS).join(', ')}) VALUES (${Object.keys(COLUMNS).map((key) => `@${key}`).join(', ')})`);
+/** Task rows go through the daemon's WriteBatcher: they commit with the journal events of the same tick, in order. */
+export function createNodeTaskStore(db: Db, batcher: WriteBatcher): NodeTaskStore {
+  const upsert = db.prepare(
+    `INSERT INTO node_tasks (${Object.values(COLUMNS).join(', ')}) VALUES (${Object.keys(COLUMNS).map((key) => `@${key}`).join(', ')})
+     ON CONFLICT (task_id) DO UPDATE SET ${Object.values(COLUMNS).filter((column) => column !== 'task_id').map((column) => `${column} = excluded.${column}`).join(', ')}`,
+  );
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM node_tasks WHERE task_id = ?');
   const prepare = statementCache(db);
   const prune = db.prepare("DELETE FROM node_tasks WHERE finished_at_ms IS NOT NULL AND finished_at_ms < ? AND state NOT IN ('queued', 'delivered', 'running')");
 
   return {
-    insertTask: (record) => void insert.run(encode(record)),
-    getTask: (taskId) => decode(byId.get(taskId)),
-    countTasks: (deviceId, states) => {
-      const params: Record<string, unknown> = { deviceId };
-      const row = prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM node_tasks WHERE device_id = @deviceId AND state IN (${bindList(states, params, 's')})`).get(params);
-      return row?.n ?? 0;
+    saveTask: (record) => {
+      const row = encode(record);
+      return batcher.enqueue(() => void upsert.run(row));
     },
+    getTask: (taskId) => decode(byId.get(taskId)),
     listTasks: (filter) => {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit };
@@ -59,24 +62,11 @@ export function createNodeTaskStore(db: Db): NodeTaskStore {
         .all(params)
         .map((row) => decode(row) as NodeTaskRecord);
     },
-    updateTask: (taskId, from, patch) => {
-      const sets: string[] = [];
-      const params: Record<string, unknown> = { taskId };
-      for (const [key, value] of Object.entries(encode(patch)) as Array<[keyof NodeTaskRecord, unknown]>) {
-        if (value === undefined) continue;
-        sets.push(`${COLUMNS[key]} = @p_${key}`);
-        params[`p_${key}`] = value;
-      }
-      if (sets.length === 0) return false;
-      const sql = `UPDATE node_tasks SET ${sets.join(', ')} WHERE task_id = @taskId AND state IN (${bindList(from, params, 's')})`;
-      return prepare(sql).run(params).changes === 1;
-    },
     deleteFinishedBefore: (beforeMs) => prune.run(beforeMs).changes,
   };
 }
 
-
-function encode(record: Partial<NodeTaskRecord>): Record<string, unknown> {
+function encode(record: NodeTaskRecord): Record<string, unknown> {
   const out: Record<string, unknown> = { ...record };
   if (typeof record.success === 'boolean') out.success = record.success ? 1 : 0;
   return out;
