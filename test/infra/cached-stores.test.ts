@@ -1,4 +1,4 @@
-// The write-through read caches over the SQLite session and credential stores: every write is seen by the next read.
+// The write-through read caches over the SQLite session, credential and device stores: every write is seen by the next read.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,12 @@ import type { CoreDeps } from '../../src/core/index.js';
 import { newId } from '../../src/core/ids.js';
 import type { SessionRecord } from '../../src/core/sessions/store.js';
 import { type Db, openDb } from '../../src/infra/store/db.js';
+import { cacheDeviceStore } from '../../src/infra/store/cached-stores.js';
+import { createDeviceStore } from '../../src/infra/store/device-store.js';
 import { ReadCache } from '../../src/infra/store/read-cache.js';
 import { createSqliteStores } from '../../src/infra/store/sqlite-stores.js';
 import { WriteBatcher } from '../../src/infra/store/write-batcher.js';
+import { createNodeFixture } from '../helpers/node-fixture.js';
 
 const OWNER = { principal: 'user:cache', deviceId: newId(), channel: null };
 
@@ -154,5 +157,38 @@ describe('ReadCache', () => {
     assert.equal(cache.get('b'), undefined);
     cache.clear();
     assert.equal(cache.size, 0);
+  });
+});
+
+describe('cached device store', () => {
+  test('a last-seen or capability update → the next read is the patched row without reading the database, and equals a fresh read; a revoke is seen at once', async () => {
+    const fixture = await createNodeFixture();
+    try {
+      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
+      const inner = createDeviceStore(fixture.db);
+      let reads = 0;
+      const devices = cacheDeviceStore({ ...inner, getDevice: (deviceId) => ((reads += 1), inner.getDevice(deviceId)) });
+      const id = identity.deviceId;
+      assert.equal(devices.getDevice(id)?.deviceId, id);
+      assert.equal(reads, 1);
+
+      devices.updateDevice(id, { lastSeenMs: 1_234, platform: undefined });
+      const seen = devices.getDevice(id);
+      assert.equal(reads, 1, 'served from the cache');
+      assert.deepEqual(seen, inner.getDevice(id));
+      assert.equal(seen?.lastSeenMs, 1_234);
+      assert.equal(seen?.platform, 'linux-x86_64', 'an undefined field leaves the value');
+      assert.ok(Object.isFrozen(seen));
+
+      devices.updateDevice(id, { capabilities: [{ name: 'echo', available: false }, { name: 'shell', available: true }] });
+      assert.deepEqual(devices.getDevice(id), inner.getDevice(id));
+      assert.equal(reads, 1);
+
+      devices.revokeDevice(id, 5_000, 'admin:test', 'lost');
+      assert.equal(devices.getDevice(id)?.revokedAtMs, 5_000);
+      assert.equal(reads, 2, 'a revoke drops the cached row');
+    } finally {
+      await fixture.close();
+    }
   });
 });

@@ -131,8 +131,11 @@ export function cacheDeviceStore(inner: DeviceStore): DeviceStore {
       return frozen;
     },
     updateDevice: (deviceId, patch) => {
+      const cached = devices.get(deviceId);
       devices.delete(deviceId);
       inner.updateDevice(deviceId, patch);
+      // Every heartbeat writes last-seen: the cached row with the patch applied spares the next call a read.
+      if (cached) devices.set(deviceId, freezeDevice({ ...cached, ...definedFields(patch) }));
     },
     revokeDevice: (deviceId, atMs, by, reason) => {
       devices.delete(deviceId);
@@ -143,6 +146,11 @@ export function cacheDeviceStore(inner: DeviceStore): DeviceStore {
       return inner.approveRequest(pairingId, patch, device);
     },
   };
+}
+
+/** The fields a patch sets (an `undefined` leaves the column as it is, as in the SQL update). */
+function definedFields<T extends object>(patch: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function freezeDevice(record: DeviceRecord): DeviceRecord {
