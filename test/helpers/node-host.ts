@@ -5,7 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDaemonPin } from '../../src/cli/node-host/daemon-pin.js';
+import { dial, type NodeLink } from '../../src/cli/node-host/dial.js';
 import { pairNode, type PairOutcome } from '../../src/cli/node-host/pair.js';
+import type { NodeIdentity } from '../../src/infra/crypto/node-identity.js';
 import { CLI_BIN, removeStateDir, type StartOptions, startDaemon, type TestDaemon } from './daemon.js';
 
 export function makeNodeDir(): string {
@@ -45,6 +48,19 @@ export async function pairWithDaemon(daemon: TestDaemon, stateDir: string, optio
   const paired = pairNode({ joinString, stateDir, transport: options.transport ?? 'quic', waitMs: 15_000 });
   if (options.approve) await approvePending(daemon);
   return paired;
+}
+
+/** Dials the daemon's QUIC port as `identity` (a paired node's certificate), pinned as the node in `pinDir` was at pairing. */
+export function dialAsNode(daemon: TestDaemon, pinDir: string, identity: NodeIdentity): Promise<NodeLink> {
+  const pin = loadDaemonPin(pinDir);
+  return dial({
+    host: pin.host,
+    port: Number(daemon.ready.quic?.split(':').at(-1)),
+    caFingerprint: pin.caFingerprint,
+    clientCertificate: { privateKeyPem: identity.tls.privateKeyPem, certificatePem: identity.tls.certificatePem ?? '' },
+    transport: 'quic',
+    timeoutMs: 5_000,
+  });
 }
 
 /** Waits until GET /admin/v1/nodes shows the device with `connected` as wanted. */

@@ -1,12 +1,11 @@
 // The QUIC connection limit: strangers are refused when it is reached, but a paired device's new connection takes its own old one's slot.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadDaemonPin } from '../../src/cli/node-host/daemon-pin.js';
-import { dial, type NodeLink } from '../../src/cli/node-host/dial.js';
+import type { NodeLink } from '../../src/cli/node-host/dial.js';
 import { NodeRpcClient } from '../../src/cli/node-host/rpc-client.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from '../../src/infra/crypto/node-identity.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { makeNodeDir, pairWithDaemon, removeNodeDir } from '../helpers/node-host.js';
+import { dialAsNode, makeNodeDir, pairWithDaemon, removeNodeDir } from '../helpers/node-host.js';
 
 const MAX_CONNECTIONS = 2;
 
@@ -18,15 +17,7 @@ describe(`node RPC with node_rpc.max_connections = ${MAX_CONNECTIONS}`, () => {
   let nodeB: NodeIdentity;
 
   const connect = async (identity: NodeIdentity): Promise<NodeLink> => {
-    const pin = loadDaemonPin(dirs[0] ?? '');
-    const link = await dial({
-      host: pin.host,
-      port: Number(daemon.ready.quic?.split(':').at(-1)),
-      caFingerprint: pin.caFingerprint,
-      clientCertificate: { privateKeyPem: identity.tls.privateKeyPem, certificatePem: identity.tls.certificatePem ?? '' },
-      transport: 'quic',
-      timeoutMs: 5_000,
-    });
+    const link = await dialAsNode(daemon, dirs[0] ?? '', identity);
     links.push(link);
     return link;
   };

@@ -1,12 +1,11 @@
 // A node that goes silent is dropped at the idle timeout: the daemon sends no keep-alive of its own unless configured.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadDaemonPin } from '../../src/cli/node-host/daemon-pin.js';
-import { dial, type NodeLink } from '../../src/cli/node-host/dial.js';
+import type { NodeLink } from '../../src/cli/node-host/dial.js';
 import { NodeRpcClient } from '../../src/cli/node-host/rpc-client.js';
 import { loadOrCreateNodeIdentity, type NodeIdentity } from '../../src/infra/crypto/node-identity.js';
 import { removeStateDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { makeNodeDir, pairWithDaemon, removeNodeDir } from '../helpers/node-host.js';
+import { dialAsNode, makeNodeDir, pairWithDaemon, removeNodeDir } from '../helpers/node-host.js';
 
 const IDLE_TIMEOUT_MS = 2_000;
 const TIMING = { PALYRA_NODE_RPC_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), PALYRA_NODE_RPC_HEARTBEAT_INTERVAL_MS: '1000' };
@@ -19,15 +18,7 @@ describe(`node RPC with node_rpc.idle_timeout_ms = ${IDLE_TIMEOUT_MS}`, () => {
 
   /** One heartbeat on a fresh connection (the node host's own keep-alive is 15 s, far beyond the idle timeout), then silence. */
   const connectAndFallSilent = async (daemon: TestDaemon): Promise<void> => {
-    const pin = loadDaemonPin(nodeDir);
-    const link = await dial({
-      host: pin.host,
-      port: Number(daemon.ready.quic?.split(':').at(-1)),
-      caFingerprint: pin.caFingerprint,
-      clientCertificate: { privateKeyPem: identity.tls.privateKeyPem, certificatePem: identity.tls.certificatePem ?? '' },
-      transport: 'quic',
-      timeoutMs: 5_000,
-    });
+    const link = await dialAsNode(daemon, nodeDir, identity);
     links.push(link);
     await new NodeRpcClient(link, 5_000).heartbeat({ deviceId: { ulid: identity.deviceId }, sentAtUnixMs: Date.now(), runningTasks: 0 });
   };
