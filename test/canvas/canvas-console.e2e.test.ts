@@ -33,6 +33,17 @@ describe('canvas pane in Chromium', () => {
     return run.run_id;
   }
 
+  /** The reply of a run started by a canvas action, once the built-in model has given it. */
+  async function replyOf(runId: string): Promise<string> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const tape = (await (await daemon.admin(`/admin/v1/runs/${runId}/tape`)).json()) as { events: { event_type: string; payload: { reply_text?: string } }[] };
+      const reply = tape.events.find((event) => event.event_type === 'message.replied')?.payload.reply_text;
+      if (reply) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${runId} gave no reply within 5 s`);
+  }
+
   async function canvasFrame(title: string, tab = title): Promise<Frame> {
     await console.page.getByRole('tab', { name: tab, exact: true }).click();
     const handle = await console.page.locator(`iframe[title="Canvas: ${title}"]`).elementHandle();
@@ -158,16 +169,12 @@ describe('canvas pane in Chromium', () => {
     assert.equal(await frame.locator('input[name="city"]').evaluate((input) => input === input.ownerDocument.activeElement), true, 'the field being typed in keeps focus');
     const [clicked] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByRole('button', { name: 'Send' }).click()]);
     assert.equal(clicked.status(), 202);
+    // The click's run finishes (and the chat shows it) before Enter, so the two do not race on a loaded machine.
+    assert.match(await replyOf(((await clicked.json()) as { run_id: string }).run_id), /^You said: canvas_event /);
     // Enter in a field submits with the form's first button, as in any HTML form.
     const [response] = await Promise.all([console.page.waitForResponse((r) => r.url().includes('/actions')), frame.getByLabel('City').press('Enter')]);
     assert.equal(response.status(), 202);
-    const { run_id } = (await response.json()) as { run_id: string };
-    let reply = '';
-    for (let attempt = 0; attempt < 50 && !reply; attempt += 1) {
-      const tape = (await (await daemon.admin(`/admin/v1/runs/${run_id}/tape`)).json()) as { events: { event_type: string; payload: { reply_text?: string } }[] };
-      reply = tape.events.find((event) => event.event_type === 'message.replied')?.payload.reply_text ?? '';
-      if (!reply) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const reply = await replyOf(((await response.json()) as { run_id: string }).run_id);
     const event = /^You said: canvas_event \{"canvas_id":"([0-9A-Z]{26})","title":"Form","version":2,"action":"submit","values":\{"city":"Lisbon","unit":"F","note":"from the agent"\}\}$/.exec(reply);
     assert.ok(event, reply);
     await agent(`@tool palyra.canvas.close {"canvas_id":"${event[1]}"}`);
