@@ -5,6 +5,7 @@ import type { HeartbeatResponse, NodeTask, OpenTaskChannelResponse } from '../..
 import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdentity, saveTlsCredentials } from '../../infra/crypto/node-identity.js';
 import { PACKAGE_VERSION } from '../../infra/package-version.js';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from '../../infra/backoff.js';
+import { PROTOCOL_VERSION } from '../../transport/quic/codec.js';
 import { type Capabilities, createCapabilities, nodePlatform } from './capabilities.js';
 import { loadDaemonPin } from './daemon-pin.js';
 import { dial, type NodeLink, type TransportChoice } from './dial.js';
@@ -12,7 +13,6 @@ import { FinishedTasks } from './finished-tasks.js';
 import { NodeBrowser } from './node-browser.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeRpcClient, type TaskChannelClient } from './rpc-client.js';
-import { PROTOCOL_VERSION } from '../../transport/quic/codec.js';
 
 /** A heartbeat sent on the task channel unanswered this long means the connection is gone: reconnect. */
 const HEARTBEAT_ANSWER_TIMEOUT_MS = 10_000;

@@ -114,8 +114,8 @@ const MAX_CACHED_DEVICES = 8_192;
 
 /**
  * Device records by id (found ones only): every call from a node and every invoke reads its device
- * record several times (certificate check, revocation, capabilities). Each device write drops the
- * device it touches.
+ * record several times (certificate check, revocation, capabilities). An update replaces the cached
+ * record with the patch applied; a revocation or a new pairing drops it.
  */
 export function cacheDeviceStore(inner: DeviceStore): DeviceStore {
   const devices = new ReadCache<string, DeviceRecord>(MAX_CACHED_DEVICES);
