@@ -73,13 +73,17 @@ describe('revocation of a connected node', () => {
       const host = new NodeHost({ stateDir: dir, config: DEFAULT_NODE_CONFIG, transport, backoff: { initialMs: 50, maxMs: 200 }, onEvent: (event) => events.push(event) }).start();
       hosts.push(host);
       await waitForNode(daemon, deviceId, { connected: true });
+      // An answered task proves the channel is attached: revoked earlier, the host's OpenTaskChannel is
+      // refused by the per-call certificate check instead (reason certificate_revoked, also fatal).
+      const echoed = await daemon.admin(`/admin/v1/nodes/${deviceId}/invoke`, { method: 'POST', body: JSON.stringify({ capability: 'echo', input: { attached: true } }) });
+      assert.equal(echoed.status, 200, await echoed.text());
       await revoke(deviceId);
       const fatal = await Promise.race([host.done, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
       assert.ok(isCoreError(fatal, 'permission_denied'), `stopped with ${String(fatal)}: ${JSON.stringify(events)}`);
       assert.equal(fatal.details.reason, 'device_revoked');
       assert.match(fatal.message, /will not reconnect/);
       assert.deepEqual(
-        events.map((event) => event.type),
+        events.map((event) => event.type).filter((type) => !type.startsWith('task_')),
         ['connected', 'registered', 'disconnected', 'stopped'],
         JSON.stringify(events),
       );
