@@ -1,5 +1,6 @@
 // Fleet scale: N paired nodes held by a quic-go driver against the real daemon; idle CPU and RSS per node, invoke rate, reconnect storm, SIGTERM.
 // Usage: node --import tsx bench/fleet.ts [N=1000] [idle seconds=20]
+// PALYRA_BENCH_PROFILE=<dir> writes a CPU profile of the daemon per phase (rest, invoke, storm) there.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,12 +9,15 @@ import { createInterface } from 'node:readline';
 import { derToPem } from '../src/infra/crypto/fingerprint.js';
 import { makeStateDir, removeStateDir, startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
 import { createNodeFixture } from '../test/helpers/node-fixture.js';
+import { attachProfiler, inspectOptions, type PhaseProfiler } from './lib/cpu-profiler.js';
 
 const N = Number(process.argv[2] ?? 1000);
 const IDLE_SECONDS = Number(process.argv[3] ?? 20);
 const INVOKE_MS = 5_000;
 const IN_FLIGHT = 16;
 const CLOCK_TICKS = 100;
+const PROFILE_DIR = process.env.PALYRA_BENCH_PROFILE;
+const INSPECT_PORT = 9339;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -31,6 +35,11 @@ function udpDrops(port: number): number {
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(hexPort));
   return Number(line?.trim().split(/\s+/).at(-1) ?? NaN);
+}
+/** Datagrams received on this machine so far (daemon and driver alike: each datagram of the fleet counts once). */
+function udpDatagramsIn(): number {
+  const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  return Number(values?.split(/\s+/)[names?.split(/\s+/).indexOf('InDatagrams') ?? -1]);
 }
 async function cpuPercent(pid: number, seconds: number): Promise<number> {
   const before = cpuTicks(pid);
@@ -151,13 +160,16 @@ const work = mkdtempSync(join(tmpdir(), 'palyra-fleet-'));
 const stateDir = makeStateDir();
 let daemon: TestDaemon | null = null;
 let driver: Driver | null = null;
+let profiler: PhaseProfiler | null = null;
 try {
   const binary = buildDriver(work);
   const nodesFile = join(work, 'nodes.json');
   const pairStarted = Date.now();
   const ids = await pairFleet(stateDir, N, nodesFile);
   console.log(`fleet bench: ${N} nodes (paired in ${((Date.now() - pairStarted) / 1000).toFixed(1)} s), load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  daemon = await startDaemon({ stateDir, env: { PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '1000000', PALYRA_LOG_LEVEL: 'warn' } });
+  daemon = await startDaemon({ stateDir, env: { PALYRA_HTTP_RATE_LIMIT_PER_SECOND: '1000000', PALYRA_LOG_LEVEL: 'warn', ...(PROFILE_DIR ? { NODE_OPTIONS: inspectOptions(INSPECT_PORT) } : {}) } });
+  if (PROFILE_DIR) profiler = await attachProfiler(INSPECT_PORT, PROFILE_DIR);
+  const phase = <T>(name: string, run: () => Promise<T>) => (profiler ? profiler.around(name, run) : run());
   const pid = daemon.ready.pid;
   const quicPort = Number((daemon.ready.quic ?? '').split(':').at(-1));
   await sleep(1_000);
@@ -170,14 +182,17 @@ try {
   const connectMs = Date.now() - dialStarted;
   await waitListed(daemon, N, 30_000);
   await sleep(3_000);
-  const idleCpu = await cpuPercent(pid, IDLE_SECONDS);
+  const datagramsBefore = udpDatagramsIn();
+  const idleCpu = await phase('rest', () => cpuPercent(pid, IDLE_SECONDS));
+  const datagramsPerSecond = (udpDatagramsIn() - datagramsBefore) / IDLE_SECONDS;
   const idleRss = rssKib(pid);
   line('metric', 'with the fleet', 'baseline');
   line(`first connect of ${N} nodes`, allUp ? `${(connectMs / 1000).toFixed(1)} s` : `only ${driver.up} up after 120 s`, `refused ${driver.refused}, errors ${driver.errors}`);
   line(`daemon CPU, ${N} idle nodes (${IDLE_SECONDS} s)`, `${idleCpu.toFixed(1)} % of a core`, `0 nodes: ${floorCpu.toFixed(1)} %`);
+  line('… UDP datagrams at rest, both ways', `${datagramsPerSecond.toFixed(0)}/s`, `${((datagramsPerSecond / N) * 15).toFixed(1)} per node per 15 s`);
   line('daemon RSS per connected node', `${((idleRss - floorRss) / N).toFixed(0)} KiB (${mib(idleRss)})`, `0 nodes: ${mib(floorRss)}`);
 
-  const invokes = await invokeLoad(daemon, ids);
+  const invokes = await phase('invoke', () => invokeLoad(daemon!, ids));
   line(`echo invokes, admin HTTP, ${IN_FLIGHT} in flight`, `${invokes.perSecond.toFixed(0)}/s p50 ${invokes.p50.toFixed(1)} ms`, `p99 ${invokes.p99.toFixed(1)} ms, ${invokes.failed} failed`);
   line('… daemon CPU per invoke', `${invokes.cpuMsPerInvoke.toFixed(2)} ms`, '(load-independent: the floor is the work itself)');
 
@@ -186,9 +201,11 @@ try {
   const dropsBefore = udpDrops(quicPort);
   const refusedBefore = driver.refused;
   const stormStarted = Date.now();
-  driver.send('drop');
-  await sleep(200);
-  const healed = await driver.waitUp(N, 180_000);
+  const healed = await phase('storm', async () => {
+    driver!.send('drop');
+    await sleep(200);
+    return driver!.waitUp(N, 180_000);
+  });
   const stormMs = Date.now() - stormStarted;
   const listedOk = await waitListed(daemon, N, 60_000);
   const listedMs = Date.now() - stormStarted;
@@ -198,11 +215,14 @@ try {
   const rssAfterStorm = rssKib(pid);
   line('… daemon RSS 5 s after the storm', `${mib(rssAfterStorm)} (${(((rssAfterStorm - rssBeforeStorm) / rssBeforeStorm) * 100).toFixed(0)} %)`, `before: ${mib(rssBeforeStorm)}`);
 
+  // An attached inspector session keeps an exiting process waiting for it.
+  profiler?.close();
   const termStarted = Date.now();
   await daemon.stop('SIGTERM');
   line(`SIGTERM with ${N} nodes connected`, `${Date.now() - termStarted} ms`, '');
   daemon = null;
 } finally {
+  profiler?.close();
   driver?.stop();
   if (daemon) await daemon.stop('SIGKILL');
   removeStateDir(stateDir);

@@ -77,9 +77,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<RunningD
     // Node RPC: the daemon CA (created once under <state>/ca), device and task stores. The QUIC listener
     // issues its server certificate from `ca` and sets the advertised address once it is bound.
     const ca = await loadOrCreateDaemonCa(config.stateDir);
+    const deviceStore = cacheDeviceStore(createDeviceStore(db), batcher);
+    // Runs after the listeners closed (their last disconnections touch last-seen), before the batcher closes.
+    cleanups.push({ name: 'device last-seen', run: () => deviceStore.flushSeen() });
     const nodeRpc = {
       ca,
-      stores: { devices: cacheDeviceStore(createDeviceStore(db)), tasks: createNodeTaskStore(db, batcher) },
+      stores: { devices: deviceStore, tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: advertisedAddress(config.quic, config.quic.port) },
       devices: { heartbeatIntervalMs: config.nodeRpc.heartbeatIntervalMs },
     };

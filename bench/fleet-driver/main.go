@@ -67,7 +67,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:7444", "daemon QUIC address")
 	nodesFile := flag.String("nodes", "", "JSON file of nodes")
 	caFile := flag.String("ca", "", "daemon CA PEM")
-	keepAlive := flag.Duration("keepalive", 15*time.Second, "QUIC keep-alive period (the node host's, QUIC_KEEPALIVE_MS)")
+	keepAlive := flag.Duration("keepalive", 0, "QUIC keep-alive period; 0, as the node host: its heartbeats keep the connection busy")
 	flag.Parse()
 
 	var specs []nodeSpec
@@ -256,6 +256,10 @@ func (n *node) session() (registered bool, err error) {
 			interval := time.Duration(atomic.LoadInt64(&intervalMs)) * time.Millisecond
 			if interval < time.Second {
 				interval = time.Second
+			}
+			// The beats are the keep-alive: at most half the 30 s idle timeout apart, as the node host.
+			if interval > 15*time.Second {
+				interval = 15 * time.Second
 			}
 			// 10 % either way, as the node host does.
 			interval = time.Duration(float64(interval) * (0.9 + rand.Float64()*0.2))

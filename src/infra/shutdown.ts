@@ -21,8 +21,10 @@ export async function runShutdownSteps(steps: readonly ShutdownStep[], logger: L
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), deadlineMs);
     });
+    const startedMs = performance.now();
     try {
       const outcome = await Promise.race([Promise.resolve(step.run()).then(() => 'done' as const), expired]);
+      if (outcome === 'done') logger.debug({ step: step.name, duration_ms: Math.round(performance.now() - startedMs) }, 'shutdown step done');
       if (outcome === 'expired') logger.error({ step: step.name, deadline_ms: deadlineMs }, 'shutdown step still running at its deadline; forced on without it');
     } catch (error) {
       logger.error({ err: error, step: step.name }, 'shutdown step failed');

@@ -65,6 +65,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
   const db = openDb(join(dir, DB_FILE_NAME));
   const batcher = new WriteBatcher(db);
   const ca = await loadOrCreateDaemonCa(dir);
+  const devices = cacheDeviceStore(createDeviceStore(db), batcher);
   const core = createCore({
     stores: createSqliteStores(db, batcher),
     model: createBuiltinModel(),
@@ -73,7 +74,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
     approvalTimeoutMs: options.approvalTimeoutMs ?? 5_000,
     nodeRpc: {
       ca,
-      stores: { devices: cacheDeviceStore(createDeviceStore(db)), tasks: createNodeTaskStore(db, batcher) },
+      stores: { devices, tasks: createNodeTaskStore(db, batcher) },
       pairing: { advertisedAddress: '127.0.0.1:7444' },
       ...(options.devices ? { devices: options.devices } : {}),
       ...(options.tasks ? { tasks: options.tasks } : {}),
@@ -127,6 +128,7 @@ export async function createNodeFixture(options: NodeFixtureOptions = {}): Promi
     },
     async close(keepDir = false) {
       await core.shutdown();
+      devices.flushSeen();
       batcher.close();
       db.close();
       if (!keepDir) rmSync(dir, { recursive: true, force: true });

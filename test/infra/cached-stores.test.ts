@@ -167,7 +167,7 @@ describe('cached device store', () => {
       const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
       const inner = createDeviceStore(fixture.db);
       let reads = 0;
-      const devices = cacheDeviceStore({ ...inner, getDevice: (deviceId) => ((reads += 1), inner.getDevice(deviceId)) });
+      const devices = cacheDeviceStore({ ...inner, getDevice: (deviceId) => ((reads += 1), inner.getDevice(deviceId)) }, new WriteBatcher(fixture.db));
       const id = identity.deviceId;
       assert.equal(devices.getDevice(id)?.deviceId, id);
       assert.equal(reads, 1);
@@ -187,6 +187,61 @@ describe('cached device store', () => {
       devices.revokeDevice(id, 5_000, 'admin:test', 'lost');
       assert.equal(devices.getDevice(id)?.revokedAtMs, 5_000);
       assert.equal(reads, 2, 'a revoke drops the cached row');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  test('last-seen is written behind: reads and lists see a touch at once; the database gets the latest one per device in one commit; it never moves back', async () => {
+    const fixture = await createNodeFixture();
+    try {
+      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
+      const id = identity.deviceId;
+      const inner = createDeviceStore(fixture.db);
+      const registeredSeen = inner.getDevice(id)?.lastSeenMs ?? 0;
+      let written = 0;
+      const batcher = new WriteBatcher(fixture.db);
+      const devices = cacheDeviceStore({ ...inner, touchDevice: (deviceId, atMs) => ((written += 1), inner.touchDevice(deviceId, atMs)) }, batcher, 60_000);
+
+      // Touched before it was ever read: the database row is older, the read is not.
+      for (let i = 1; i <= 100; i += 1) devices.touchDevice(id, registeredSeen + i);
+      assert.equal(devices.getDevice(id)?.lastSeenMs, registeredSeen + 100);
+      assert.equal(devices.listDevices({ limit: 10, includeRevoked: false }).find((d) => d.deviceId === id)?.lastSeenMs, registeredSeen + 100);
+      assert.equal(inner.getDevice(id)?.lastSeenMs, registeredSeen, 'nothing written yet');
+      assert.equal(written, 0);
+
+      devices.flushSeen();
+      assert.equal(inner.getDevice(id)?.lastSeenMs, registeredSeen, 'queued on the batcher, not yet committed');
+      batcher.flush();
+      assert.equal(inner.getDevice(id)?.lastSeenMs, registeredSeen + 100);
+      assert.equal(written, 1, 'one write for 100 touches');
+
+      // A newer direct write (registration) is not undone by an older touch committed after it.
+      devices.touchDevice(id, registeredSeen + 150);
+      devices.updateDevice(id, { lastSeenMs: registeredSeen + 200 });
+      devices.flushSeen();
+      batcher.flush();
+      assert.equal(inner.getDevice(id)?.lastSeenMs, registeredSeen + 200);
+      assert.equal(devices.getDevice(id)?.lastSeenMs, registeredSeen + 200);
+      batcher.close();
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  test('a touch commits by itself after the write-behind delay', async () => {
+    const fixture = await createNodeFixture();
+    try {
+      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
+      const inner = createDeviceStore(fixture.db);
+      const batcher = new WriteBatcher(fixture.db);
+      const devices = cacheDeviceStore(inner, batcher, 50);
+      devices.touchDevice(identity.deviceId, 9_999_999_999_999);
+      assert.notEqual(inner.getDevice(identity.deviceId)?.lastSeenMs, 9_999_999_999_999);
+      const deadline = Date.now() + 5_000;
+      while (inner.getDevice(identity.deviceId)?.lastSeenMs !== 9_999_999_999_999 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(inner.getDevice(identity.deviceId)?.lastSeenMs, 9_999_999_999_999);
+      batcher.close();
     } finally {
       await fixture.close();
     }

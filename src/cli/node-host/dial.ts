@@ -6,7 +6,7 @@ import { events, native, QUICClient } from '@matrixai/quic';
 import { CoreError } from '../../core/errors.js';
 import { SERVER_COMMON_NAME } from '../../infra/crypto/server-certificate.js';
 import { verifyPinnedServerChain } from '../../infra/crypto/server-pin.js';
-import { ALPN, QUIC_IDLE_TIMEOUT_MS, QUIC_KEEPALIVE_MS } from '../../transport/quic/quic-listener.js';
+import { ALPN, QUIC_IDLE_TIMEOUT_MS } from '../../transport/quic/quic-listener.js';
 import { type RpcStream, socketRpcStream, webRpcStream } from '../../transport/quic/rpc-stream.js';
 
 export type TransportChoice = 'auto' | 'quic' | 'tcp';
@@ -94,8 +94,8 @@ async function dialQuic(options: DialOptions): Promise<NodeLink> {
         applicationProtos: [ALPN],
         enableEarlyData: false,
         initialMaxStreamsUni: 0,
+        // No keep-alive PINGs: the heartbeats keep the connection busy (node-host.ts, heartbeatDelayMs).
         maxIdleTimeout: QUIC_IDLE_TIMEOUT_MS,
-        keepAliveIntervalTime: QUIC_KEEPALIVE_MS,
       },
       logger: new Logger('quic-client', LogLevel.ERROR),
     },

@@ -6,6 +6,7 @@ import { createTlsCsr, generateTlsKey, loadOrCreateNodeIdentity, type NodeIdenti
 import { PACKAGE_VERSION } from '../../infra/package-version.js';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from '../../infra/backoff.js';
 import { PROTOCOL_VERSION } from '../../transport/quic/codec.js';
+import { QUIC_IDLE_TIMEOUT_MS } from '../../transport/quic/quic-listener.js';
 import { type Capabilities, createCapabilities, nodePlatform } from './capabilities.js';
 import { loadDaemonPin } from './daemon-pin.js';
 import { dial, type NodeLink, type TransportChoice } from './dial.js';
@@ -18,11 +19,19 @@ import { NodeRpcClient, type TaskChannelClient } from './rpc-client.js';
 const HEARTBEAT_ANSWER_TIMEOUT_MS = 10_000;
 
 /**
- * The daemon's interval (at least 1 s), 10 % either way at random: nodes that connected together (a
- * daemon restart, a network blip) would otherwise beat together forever, a burst of N at once.
+ * Beats are the connection's keep-alive (the node sends no QUIC PINGs): never further apart than half
+ * the idle timeout, whatever interval a daemon asks for (the QUIC idle timeout is the lower of the two
+ * sides', so a daemon configured for longer beats still has this node's 30 s).
+ */
+const MAX_HEARTBEAT_INTERVAL_MS = QUIC_IDLE_TIMEOUT_MS / 2;
+
+/**
+ * The daemon's interval (1 s to MAX_HEARTBEAT_INTERVAL_MS), 10 % either way at random: nodes that
+ * connected together (a daemon restart, a network blip) would otherwise beat together forever, a burst
+ * of N at once.
  */
 function heartbeatDelayMs(intervalMs: number): number {
-  return Math.max(1_000, intervalMs || 15_000) * (0.9 + Math.random() * 0.2);
+  return Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.max(1_000, intervalMs || MAX_HEARTBEAT_INTERVAL_MS)) * (0.9 + Math.random() * 0.2);
 }
 
 export type NodeHostEvent =

@@ -177,7 +177,7 @@ export class DeviceService {
   heartbeat(ctx: CallContext): { serverTimeMs: number; renewCertificate: boolean; heartbeatIntervalMs: number } {
     const device = this.requireActiveNode(ctx);
     const nowMs = this.now();
-    this.store.updateDevice(device.deviceId, { lastSeenMs: nowMs });
+    this.store.touchDevice(device.deviceId, nowMs);
     return { serverTimeMs: nowMs, renewCertificate: device.certNotAfterMs - nowMs <= this.renewBeforeMs, heartbeatIntervalMs: this.heartbeatIntervalMs };
   }
 
@@ -305,7 +305,7 @@ export class DeviceService {
   markSeen(deviceId: string): void {
     const device = this.store.getDevice(deviceId);
     const nowMs = this.now();
-    if (device && (device.lastSeenMs === null || nowMs - device.lastSeenMs >= SEEN_RESOLUTION_MS)) this.store.updateDevice(deviceId, { lastSeenMs: nowMs });
+    if (device && (device.lastSeenMs === null || nowMs - device.lastSeenMs >= SEEN_RESOLUTION_MS)) this.store.touchDevice(deviceId, nowMs);
   }
 
   private view(device: DeviceRecord): DeviceView {

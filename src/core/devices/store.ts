@@ -94,6 +94,11 @@ export interface DeviceStore {
   getDevice(deviceId: string): DeviceRecord | undefined;
   listDevices(filter: { afterDeviceId?: string; limit: number; includeRevoked: boolean }): DeviceRecord[];
   updateDevice(deviceId: string, patch: Partial<DeviceRecord>): void;
+  /**
+   * Records the device's latest traffic. A store may write it behind (the daemon's cached store holds
+   * it in memory and commits all of them together, see `cacheDeviceStore`); reads see it at once.
+   */
+  touchDevice(deviceId: string, lastSeenMs: number): void;
   /** Sets revoked_at (only if not yet revoked); false when it already was. */
   revokeDevice(deviceId: string, atMs: number, by: string, reason: string): boolean;
 }

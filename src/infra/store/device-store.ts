@@ -84,6 +84,8 @@ export function createDeviceStore(db: Db): DeviceStore {
   );
   const prepare = statementCache(db);
   const deviceById = db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE device_id = ?');
+  // Never moves last-seen back: a touch written behind may land after a newer direct update.
+  const touch = db.prepare('UPDATE devices SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), @lastSeenMs) WHERE device_id = @deviceId');
   const revoke = db.prepare('UPDATE devices SET revoked_at_ms = @at, revoked_by = @by, revoke_reason = @reason WHERE device_id = @deviceId AND revoked_at_ms IS NULL');
 
   const updateRequest = (pairingId: string, from: readonly PairingState[], patch: Partial<PairingRequestRecord>): boolean => {
@@ -152,6 +154,9 @@ export function createDeviceStore(db: Db): DeviceStore {
       if (sets.length === 0) return;
       params.deviceId = deviceId;
       prepare(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = @deviceId`).run(params);
+    },
+    touchDevice: (deviceId, lastSeenMs) => {
+      touch.run({ deviceId, lastSeenMs });
     },
     revokeDevice: (deviceId, atMs, by, reason) => revoke.run({ deviceId, at: atMs, by, reason }).changes === 1,
   };

@@ -16,13 +16,12 @@ import { UNAUTHENTICATED_LIMITS, UnauthenticatedBudget } from './unauthenticated
 
 export const ALPN = 'palyra-quic-v1';
 /**
- * Idle timeout 30 s, 32 concurrent bidi streams per connection, as in the reference. The node host's
- * keep-alive is 15 s, not the reference's 5 s: heartbeats (every 15 s) already keep its connection busy,
- * and at 1,000 nodes a PING and its ACK every 5 s from each side were most of the daemon's idle packets.
- * The daemon sends no keep-alive of its own unless configured (`[node_rpc] keep_alive_ms`).
+ * Idle timeout 30 s, 32 concurrent bidi streams per connection, as in the reference. Neither side sends
+ * QUIC keep-alive PINGs by default (the reference: 5 s from each side): a node's heartbeats are its
+ * keep-alive, and at 1,000 nodes the PINGs and their ACKs were most of the daemon's idle packets. The
+ * daemon sends them only if configured (`[node_rpc] keep_alive_ms`).
  */
 export const QUIC_IDLE_TIMEOUT_MS = 30_000;
-export const QUIC_KEEPALIVE_MS = 15_000;
 export const QUIC_MAX_STREAMS_BIDI = 32;
 
 /** Application error codes of the CONNECTION_CLOSE frames the daemon sends; the node host reads them. */
@@ -143,7 +142,10 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
   const byDevice = new Map<string, Array<{ connection: QUICConnection; supersede: () => void }>>();
   server.addEventListener(events.EventQUICServerConnection.name, (event: Event) => {
     const connection = (event as events.EventQUICServerConnection).detail;
-    const stop = (code: number, reason = '') => void connection.stop({ isApp: true, errorCode: code, reason: Buffer.from(reason), force: true }).catch(() => undefined);
+    // The daemon's own closes (limit, superseded, revoked, unauthenticated) send CONNECTION_CLOSE and let the
+    // connection go without QUIC's draining period (3 PTO): after a reconnect storm the superseded peers are
+    // dead, their RTT estimates inflated, and draining kept hundreds of them (their memory, and shutdown) for seconds.
+    const stop = (code: number, reason = '') => void connection.stop({ isApp: true, errorCode: code, reason: Buffer.from(reason), force: true, drain: false }).catch(() => undefined);
     const certificateDer = connection.getRemoteCertsChain()[0] ?? null;
     const peer = { address: connection.remoteHost, certificateDer };
     let deviceId: string | null = null;

@@ -1,0 +1,49 @@
+// CPU profiles of one phase of a bench, taken from a daemon started with --inspect over the Chrome DevTools Protocol.
+import { writeFileSync } from 'node:fs';
+
+/** The NODE_OPTIONS that make a spawned daemon profilable on `port` (loopback only). */
+export const inspectOptions = (port: number) => `--inspect=127.0.0.1:${port}`;
+
+export interface PhaseProfiler {
+  /** Profiles `phase` and writes `<dir>/<name>.cpuprofile` (open it in Chrome DevTools or speedscope). */
+  around<T>(name: string, phase: () => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+/** Attaches to the inspector on `port`; each `around` is one Profiler.start/stop pair. */
+export async function attachProfiler(port: number, dir: string): Promise<PhaseProfiler> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const url = targets[0]?.webSocketDebuggerUrl;
+  if (!url) throw new Error(`no inspector target on port ${port}`);
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', reject, { once: true });
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 500 });
+  return {
+    async around(name, phase) {
+      await call('Profiler.start');
+      try {
+        return await phase();
+      } finally {
+        const { profile } = (await call('Profiler.stop')) as { profile: unknown };
+        writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+      }
+    },
+    close: () => socket.close(),
+  };
+}
