@@ -36,6 +36,13 @@ function udpDrops(port: number): number {
   const line = readFileSync('/proc/net/udp', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1]?.endsWith(hexPort));
   return Number(line?.trim().split(/\s+/).at(-1) ?? NaN);
 }
+/** The daemon's JS heap in use and its external (native) memory, from its /metrics. */
+async function heapKib(daemon: TestDaemon): Promise<{ heap: number; external: number }> {
+  const text = await (await daemon.admin('/metrics')).text();
+  const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2]) / 1024;
+  return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
+}
+
 /** Datagrams received on this machine so far (daemon and driver alike: each datagram of the fleet counts once). */
 function udpDatagramsIn(): number {
   const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
@@ -175,6 +182,7 @@ try {
   await sleep(1_000);
   const floorCpu = await cpuPercent(pid, Math.min(IDLE_SECONDS, 10));
   const floorRss = rssKib(pid);
+  const floorHeap = await heapKib(daemon);
 
   driver = new Driver(binary, daemon, nodesFile);
   const dialStarted = Date.now();
@@ -186,11 +194,13 @@ try {
   const idleCpu = await phase('rest', () => cpuPercent(pid, IDLE_SECONDS));
   const datagramsPerSecond = (udpDatagramsIn() - datagramsBefore) / IDLE_SECONDS;
   const idleRss = rssKib(pid);
+  const idleHeap = await heapKib(daemon);
   line('metric', 'with the fleet', 'baseline');
   line(`first connect of ${N} nodes`, allUp ? `${(connectMs / 1000).toFixed(1)} s` : `only ${driver.up} up after 120 s`, `refused ${driver.refused}, errors ${driver.errors}`);
   line(`daemon CPU, ${N} idle nodes (${IDLE_SECONDS} s)`, `${idleCpu.toFixed(1)} % of a core`, `0 nodes: ${floorCpu.toFixed(1)} %`);
   line('… UDP datagrams at rest, both ways', `${datagramsPerSecond.toFixed(0)}/s`, `${((datagramsPerSecond / N) * 15).toFixed(1)} per node per 15 s`);
   line('daemon RSS per connected node', `${((idleRss - floorRss) / N).toFixed(0)} KiB (${mib(idleRss)})`, `0 nodes: ${mib(floorRss)}`);
+  line('… of it JS heap / external per node', `${((idleHeap.heap - floorHeap.heap) / N).toFixed(0)} / ${((idleHeap.external - floorHeap.external) / N).toFixed(0)} KiB`, `0 nodes: ${mib(floorHeap.heap)} / ${mib(floorHeap.external)}`);
 
   const invokes = await phase('invoke', () => invokeLoad(daemon!, ids));
   line(`echo invokes, admin HTTP, ${IN_FLIGHT} in flight`, `${invokes.perSecond.toFixed(0)}/s p50 ${invokes.p50.toFixed(1)} ms`, `p99 ${invokes.p99.toFixed(1)} ms, ${invokes.failed} failed`);

@@ -159,7 +159,10 @@ export function createCore(deps: CoreDeps): Core {
   });
   for (const tool of createCanvasTools(canvases)) tools.register(tool);
   const nodeRpc = deps.nodeRpc ? createNodeRpc(deps.nodeRpc, authorizer, journal, now) : undefined;
-  if (nodeRpc) tools.register(createNodeInvokeTool(nodeRpc.nodes));
+  if (nodeRpc) {
+    tools.register(createNodeInvokeTool(nodeRpc.nodes));
+    metrics.observeNodes(() => nodeRpc.devices.connectedCount);
+  }
   const browser = deps.browser ? new BrowserSessions(deps.browser.port, deps.browser.artifacts, authorizer, now) : undefined;
   // A disabled service still reports why through `browser.status()`; only its tools are left out.
   if (browser?.status().enabled) {

@@ -51,6 +51,16 @@ export class Metrics {
   constructor(gauges: { activeRuns: () => number; pendingApprovals: () => number }) {
     new Gauge({ name: 'palyra_active_runs', help: 'Runs accepted or in progress', registers: [this.registry], collect() { this.set(gauges.activeRuns()); } });
     new Gauge({ name: 'palyra_pending_approvals', help: 'Approvals waiting for a decision', registers: [this.registry], collect() { this.set(gauges.pendingApprovals()); } });
+    // Memory, read at each scrape under the names prom-client's default metrics use. Not those defaults
+    // themselves: their event-loop monitor wakes the process every 10 ms, a cost at rest.
+    new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers: [this.registry], collect() { this.set(process.memoryUsage.rss()); } });
+    new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'JavaScript heap in use, in bytes', registers: [this.registry], collect() { this.set(process.memoryUsage().heapUsed); } });
+    new Gauge({ name: 'nodejs_external_memory_bytes', help: 'Memory of C++ objects bound to JavaScript objects (buffers, native libraries), in bytes', registers: [this.registry], collect() { this.set(process.memoryUsage().external); } });
+  }
+
+  /** Exports how many paired devices have a node connection open (`palyra_nodes_connected`), read at each scrape. */
+  observeNodes(connected: () => number): void {
+    new Gauge({ name: 'palyra_nodes_connected', help: 'Paired devices with at least one open node connection (QUIC or TLS)', registers: [this.registry], collect() { this.set(connected()); } });
   }
 
   /** Exports the browser service's state (`palyra_browser_service_up`) and restart count, read at each scrape. */

@@ -51,6 +51,26 @@ describe('device certificate verification', () => {
     assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: Date.now(), isRevoked: () => true }), fails('permission_denied', /revoked/));
   });
 
+  test('the same bytes object verified, then overwritten in place (another device, then a foreign CA) → each checked for what it holds now', async () => {
+    // ECDSA signatures vary in length by a byte or two: issue until a certificate fits the same buffer.
+    const sameLength = async (issuer: DaemonCa, id: string) => {
+      for (;;) {
+        const der = pemToDer((await issuer.issueDeviceCertificate({ deviceId: id, publicKeySpkiDer: generateP256Key().publicKeySpkiDer, validityMs: DAY_MS, nowMs: Date.now() })).certificatePem, 'CERTIFICATE');
+        if (der.length === good.length) return der;
+      }
+    };
+    const otherId = newId();
+    const other = await sameLength(ca, otherId);
+    const theirs = await sameLength(foreign, deviceId);
+    const reused = new Uint8Array(good);
+    assert.equal(ca.verifyDeviceCertificate(reused, { nowMs: Date.now(), isRevoked: never }).deviceId, deviceId);
+    assert.equal(ca.verifyDeviceCertificate(reused, { nowMs: Date.now(), isRevoked: never }).deviceId, deviceId);
+    reused.set(other);
+    assert.equal(ca.verifyDeviceCertificate(reused, { nowMs: Date.now(), isRevoked: never }).deviceId, otherId);
+    reused.set(theirs);
+    assert.throws(() => ca.verifyDeviceCertificate(reused, { nowMs: Date.now(), isRevoked: never }), fails('unauthenticated', /not issued by this daemon/));
+  });
+
   test('expired, or not yet valid → unauthenticated', () => {
     assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: issuedAt + DAY_MS + 2_000, isRevoked: never }), fails('unauthenticated', /expired/));
     assert.throws(() => ca.verifyDeviceCertificate(good, { nowMs: issuedAt - 5 * 60_000, isRevoked: never }), fails('unauthenticated', /not valid yet/));

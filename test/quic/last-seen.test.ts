@@ -1,4 +1,5 @@
-// A node's last-seen time is written behind (cacheDeviceStore): the node list shows it at once and a graceful stop commits it.
+// A node's presence: its last-seen time is written behind (cacheDeviceStore), the node list shows it at once and a
+// graceful stop commits it; /metrics counts connected nodes.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { DEFAULT_NODE_CONFIG } from '../../src/cli/node-host/node-config.js';
@@ -13,7 +14,14 @@ async function lastSeen(daemon: TestDaemon, deviceId: string): Promise<number | 
   return node.last_seen_at_unix_ms;
 }
 
-describe('node last-seen', () => {
+async function metric(daemon: TestDaemon, name: string): Promise<number> {
+  const text = await (await daemon.admin('/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} is exported`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('node presence', () => {
   const nodeDir = makeNodeDir();
   let daemon: TestDaemon | undefined;
   after(async () => {
@@ -27,12 +35,15 @@ describe('node last-seen', () => {
     const { deviceId } = await pairWithDaemon(daemon, nodeDir);
     const host = new NodeHost({ stateDir: nodeDir, config: DEFAULT_NODE_CONFIG, transport: 'quic' }).start();
     await waitForNode(daemon, deviceId, { connected: true });
+    assert.equal(await metric(daemon, 'palyra_nodes_connected'), 1);
+    assert.ok((await metric(daemon, 'process_resident_memory_bytes')) > (await metric(daemon, 'nodejs_heap_size_used_bytes')));
     const registered = await lastSeen(daemon, deviceId);
     assert.ok(registered !== null && registered > 0);
     // Last-seen has a resolution of a second: the disconnection must come later to be a new time.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await host.stop();
     await waitForNode(daemon, deviceId, { connected: false });
+    assert.equal(await metric(daemon, 'palyra_nodes_connected'), 0);
     const disconnected = await lastSeen(daemon, deviceId);
     assert.ok(disconnected !== null && disconnected >= registered + 1_000, `disconnection at ${disconnected}, registration at ${registered}`);
 

@@ -197,6 +197,11 @@ export class DeviceService {
     for (const listener of this.presenceListeners) listener(deviceId);
   }
 
+  /** Devices with at least one open connection. */
+  get connectedCount(): number {
+    return this.connections.size;
+  }
+
   isConnected(deviceId: string): boolean {
     return (this.connections.get(deviceId) ?? 0) > 0;
   }

@@ -93,13 +93,18 @@ export function verifyDeviceCertificate(
   certDer: Uint8Array,
   options: { ca: CaMaterial; nowMs: number; isRevoked: (fingerprint: string, deviceId: string) => boolean },
 ): VerifiedDeviceCertificate {
-  const der = Buffer.from(certDer);
-  const key = `${options.ca.fingerprint}:${der.toString('base64')}`;
-  let checked = verifiedStatic.get(key);
-  if (!checked) {
-    checked = checkStatic(der, options.ca, options.nowMs);
-    if (verifiedStatic.size >= MAX_VERIFIED_STATIC) verifiedStatic.delete(verifiedStatic.keys().next().value as string);
-    verifiedStatic.set(key, checked);
+  let checked = lastVerified.get(certDer);
+  if (!checked || checked.caFingerprint !== options.ca.fingerprint || !checked.der.equals(certDer)) {
+    const der = Buffer.from(certDer);
+    const key = `${options.ca.fingerprint}:${der.toString('base64')}`;
+    let found = verifiedStatic.get(key);
+    if (!found) {
+      found = checkStatic(der, options.ca, options.nowMs);
+      if (verifiedStatic.size >= MAX_VERIFIED_STATIC) verifiedStatic.delete(verifiedStatic.keys().next().value as string);
+      verifiedStatic.set(key, found);
+    }
+    checked = { ...found, caFingerprint: options.ca.fingerprint, der };
+    lastVerified.set(certDer, checked);
   }
   // What changes with time is checked on every call: the validity window and revocation.
   if (options.nowMs < checked.notBeforeMs) throw refused('certificate_expired', 'client certificate is not valid yet');
@@ -116,6 +121,13 @@ export function verifyDeviceCertificate(
  */
 const verifiedStatic = new Map<string, { deviceId: string; fingerprint: string; notBeforeMs: number; notAfterMs: number }>();
 const MAX_VERIFIED_STATIC = 8192;
+
+/**
+ * The same, by the bytes object a connection hands in on each of its calls: spares encoding the DER
+ * as a key per call (a heartbeat is one). A copy of the DER is compared, so a reused buffer with other
+ * contents is looked up afresh.
+ */
+const lastVerified = new WeakMap<Uint8Array, { deviceId: string; fingerprint: string; notBeforeMs: number; notAfterMs: number; caFingerprint: string; der: Buffer }>();
 
 function checkStatic(der: Buffer, ca: CaMaterial, nowMs: number): { deviceId: string; fingerprint: string; notBeforeMs: number; notAfterMs: number } {
   let native: NativeCertificate;
