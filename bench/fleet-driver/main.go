@@ -91,7 +91,8 @@ func main() {
 			spec:   spec,
 			remote: remote,
 			tls:    &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: roots, ServerName: "localhost", NextProtos: []string{alpn}, MinVersion: tls.VersionTLS13},
-			quic:   &quic.Config{MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: *keepAlive, HandshakeIdleTimeout: 10 * time.Second},
+			// No path MTU probes, as the node host (quiche's default): quic-go's rode on every beat until they converged.
+			quic:   &quic.Config{MaxIdleTimeout: 30 * time.Second, KeepAlivePeriod: *keepAlive, HandshakeIdleTimeout: 10 * time.Second, DisablePathMTUDiscovery: true},
 			redial: make(chan struct{}, 1),
 		}
 	}
