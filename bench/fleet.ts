@@ -39,7 +39,7 @@ function udpDrops(port: number): number {
 /** The daemon's JS heap in use and its external (native) memory, from its /metrics. */
 async function heapKib(daemon: TestDaemon): Promise<{ heap: number; external: number }> {
   const text = await (await daemon.admin('/metrics')).text();
-  const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2]) / 1024;
+  const value = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]) / 1024;
   return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConsoleSessionRecord, CredentialRecord } from '../../src/core/auth/store.js';
+import type { DeviceStore } from '../../src/core/devices/store.js';
 import type { CoreDeps } from '../../src/core/index.js';
 import { newId } from '../../src/core/ids.js';
 import type { SessionRecord } from '../../src/core/sessions/store.js';
@@ -14,7 +15,7 @@ import { createDeviceStore } from '../../src/infra/store/device-store.js';
 import { ReadCache } from '../../src/infra/store/read-cache.js';
 import { createSqliteStores } from '../../src/infra/store/sqlite-stores.js';
 import { WriteBatcher } from '../../src/infra/store/write-batcher.js';
-import { createNodeFixture } from '../helpers/node-fixture.js';
+import { createNodeFixture, type NodeFixture } from '../helpers/node-fixture.js';
 
 const OWNER = { principal: 'user:cache', deviceId: newId(), channel: null };
 
@@ -160,15 +161,22 @@ describe('ReadCache', () => {
   });
 });
 
+/** A fixture with one paired node, its device id and the uncached SQLite device store; closed afterwards. */
+async function withPairedDevice(run: (paired: { fixture: NodeFixture; id: string; inner: DeviceStore }) => Promise<void> | void): Promise<void> {
+  const fixture = await createNodeFixture();
+  try {
+    const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
+    await run({ fixture, id: identity.deviceId, inner: createDeviceStore(fixture.db) });
+  } finally {
+    await fixture.close();
+  }
+}
+
 describe('cached device store', () => {
-  test('a last-seen or capability update → the next read is the patched row without reading the database, and equals a fresh read; a revoke is seen at once', async () => {
-    const fixture = await createNodeFixture();
-    try {
-      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
-      const inner = createDeviceStore(fixture.db);
+  test('a last-seen or capability update → the next read is the patched row without reading the database, and equals a fresh read; a revoke is seen at once', () =>
+    withPairedDevice(({ fixture, id, inner }) => {
       let reads = 0;
       const devices = cacheDeviceStore({ ...inner, getDevice: (deviceId) => ((reads += 1), inner.getDevice(deviceId)) }, new WriteBatcher(fixture.db));
-      const id = identity.deviceId;
       assert.equal(devices.getDevice(id)?.deviceId, id);
       assert.equal(reads, 1);
 
@@ -187,17 +195,10 @@ describe('cached device store', () => {
       devices.revokeDevice(id, 5_000, 'admin:test', 'lost');
       assert.equal(devices.getDevice(id)?.revokedAtMs, 5_000);
       assert.equal(reads, 2, 'a revoke drops the cached row');
-    } finally {
-      await fixture.close();
-    }
-  });
+    }));
 
-  test('last-seen is written behind: reads and lists see a touch at once; the database gets the latest one per device in one commit; it never moves back', async () => {
-    const fixture = await createNodeFixture();
-    try {
-      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
-      const id = identity.deviceId;
-      const inner = createDeviceStore(fixture.db);
+  test('last-seen is written behind: reads and lists see a touch at once; the database gets the latest one per device in one commit; it never moves back', () =>
+    withPairedDevice(({ fixture, id, inner }) => {
       const registeredSeen = inner.getDevice(id)?.lastSeenMs ?? 0;
       let written = 0;
       const batcher = new WriteBatcher(fixture.db);
@@ -224,26 +225,17 @@ describe('cached device store', () => {
       assert.equal(inner.getDevice(id)?.lastSeenMs, registeredSeen + 200);
       assert.equal(devices.getDevice(id)?.lastSeenMs, registeredSeen + 200);
       batcher.close();
-    } finally {
-      await fixture.close();
-    }
-  });
+    }));
 
-  test('a touch commits by itself after the write-behind delay', async () => {
-    const fixture = await createNodeFixture();
-    try {
-      const { identity } = await fixture.pairNode([{ name: 'echo', available: true }]);
-      const inner = createDeviceStore(fixture.db);
+  test('a touch commits by itself after the write-behind delay', () =>
+    withPairedDevice(async ({ fixture, id, inner }) => {
       const batcher = new WriteBatcher(fixture.db);
       const devices = cacheDeviceStore(inner, batcher, 50);
-      devices.touchDevice(identity.deviceId, 9_999_999_999_999);
-      assert.notEqual(inner.getDevice(identity.deviceId)?.lastSeenMs, 9_999_999_999_999);
+      devices.touchDevice(id, 9_999_999_999_999);
+      assert.notEqual(inner.getDevice(id)?.lastSeenMs, 9_999_999_999_999);
       const deadline = Date.now() + 5_000;
-      while (inner.getDevice(identity.deviceId)?.lastSeenMs !== 9_999_999_999_999 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.equal(inner.getDevice(identity.deviceId)?.lastSeenMs, 9_999_999_999_999);
+      while (inner.getDevice(id)?.lastSeenMs !== 9_999_999_999_999 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(inner.getDevice(id)?.lastSeenMs, 9_999_999_999_999);
       batcher.close();
-    } finally {
-      await fixture.close();
-    }
-  });
+    }));
 });

@@ -131,8 +131,8 @@ export const PalyraConfigSchema = Type.Object(
       /** How often nodes send Heartbeat (told in RegisterNode and every Heartbeat answer). */
       heartbeatIntervalMs: Type.Integer({ minimum: 1_000, maximum: 300_000, default: 15_000 }),
       /**
-       * The daemon's own QUIC keep-alive PING; 0 (the default) sends none. A node's heartbeats and its own
-       * keep-alive keep its connection busy; a daemon PING would only keep a node that stopped heartbeating connected.
+       * The daemon's own QUIC keep-alive PING; 0 (the default) sends none. A node's heartbeats keep its
+       * connection busy (the node host sends no PINGs); a daemon PING would only keep a node that stopped heartbeating connected.
        */
       keepAliveMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 0 }),
       /** A QUIC connection silent this long is dropped (a node that reconnects replaces its dead one at once anyway). */
