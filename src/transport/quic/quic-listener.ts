@@ -8,6 +8,7 @@ import type { CertificateRefusal } from '../../core/devices/certificate-authorit
 import type { DeviceService } from '../../core/devices/devices.js';
 import { CoreError, isCoreError } from '../../core/errors.js';
 import { CERTIFICATE_ALERTS, QUIC_CRYPTO_ERROR_BASE } from './certificate-alerts.js';
+import { installDatagramIntake } from './datagram-intake.js';
 import type { NodeConnections } from './connections.js';
 import type { Dispatcher } from './dispatch.js';
 import type { PeerFaults } from './peer-faults.js';
@@ -221,6 +222,10 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
   });
   await server.start({ host: options.host, port: options.port });
   enlargeReceiveBuffer(server, logger);
+  installDatagramIntake(server, {
+    onDrop: () => faults.record('datagram_queue_full'),
+    onError: (error) => logger.warn({ err: error }, 'QUIC datagram handling failed'),
+  });
   logger.info({ quic_listen_addr: `${server.host}:${server.port}` }, 'node RPC QUIC listener ready');
   return {
     host: server.host,
