@@ -1,16 +1,20 @@
-// CPU profiles of one phase of a bench, taken from a daemon started with --inspect over the Chrome DevTools Protocol.
+// CPU and allocation profiles of one phase of a bench, taken from a daemon started with --inspect over the Chrome DevTools Protocol.
 import { writeFileSync } from 'node:fs';
 
 /** The NODE_OPTIONS that make a spawned daemon profilable on `port` (loopback only). */
 export const inspectOptions = (port: number) => `--inspect=127.0.0.1:${port}`;
 
 export interface PhaseProfiler {
-  /** Profiles `phase` and writes `<dir>/<name>.cpuprofile` (open it in Chrome DevTools or speedscope). */
+  /**
+   * Profiles `phase` and writes `<dir>/<name>.cpuprofile` and `<dir>/<name>.heapprofile` (sampled
+   * allocations: what makes the garbage the collector's share of the CPU profile). Open either in
+   * Chrome DevTools; the CPU profile also in speedscope.
+   */
   around<T>(name: string, phase: () => Promise<T>): Promise<T>;
   close(): void;
 }
 
-/** Attaches to the inspector on `port`; each `around` is one Profiler.start/stop pair. */
+/** Attaches to the inspector on `port`; each `around` is one Profiler and one HeapProfiler sampling start/stop pair. */
 export async function attachProfiler(port: number, dir: string): Promise<PhaseProfiler> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
   const url = targets[0]?.webSocketDebuggerUrl;
@@ -34,14 +38,19 @@ export async function attachProfiler(port: number, dir: string): Promise<PhasePr
     });
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: 500 });
+  await call('HeapProfiler.enable');
   return {
     async around(name, phase) {
       await call('Profiler.start');
+      // One sample per 16 KiB allocated on average; collected objects are kept in the profile.
+      await call('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
       try {
         return await phase();
       } finally {
         const { profile } = (await call('Profiler.stop')) as { profile: unknown };
         writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+        const { profile: allocations } = (await call('HeapProfiler.stopSampling')) as { profile: unknown };
+        writeFileSync(`${dir}/${name}.heapprofile`, JSON.stringify(allocations));
       }
     },
     close: () => socket.close(),
