@@ -195,6 +195,7 @@ try {
   const datagramsPerSecond = (udpDatagramsIn() - datagramsBefore) / IDLE_SECONDS;
   const idleRss = rssKib(pid);
   const idleHeap = await heapKib(daemon);
+  await profiler?.snapshot('rest');
   line('metric', 'with the fleet', 'baseline');
   line(`first connect of ${N} nodes`, allUp ? `${(connectMs / 1000).toFixed(1)} s` : `only ${driver.up} up after 120 s`, `refused ${driver.refused}, errors ${driver.errors}`);
   line(`daemon CPU, ${N} idle nodes (${IDLE_SECONDS} s)`, `${idleCpu.toFixed(1)} % of a core`, `0 nodes: ${floorCpu.toFixed(1)} %`);

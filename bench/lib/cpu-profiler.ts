@@ -11,6 +11,8 @@ export interface PhaseProfiler {
    * Chrome DevTools; the CPU profile also in speedscope.
    */
   around<T>(name: string, phase: () => Promise<T>): Promise<T>;
+  /** Writes `<dir>/<name>.heapsnapshot`: every live object, for what a connection holds (open it in Chrome DevTools, Memory). */
+  snapshot(name: string): Promise<void>;
   close(): void;
 }
 
@@ -26,8 +28,10 @@ export async function attachProfiler(port: number, dir: string): Promise<PhasePr
   });
   let nextId = 1;
   const pending = new Map<number, (result: unknown) => void>();
+  let snapshotChunks: string[] = [];
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; method?: string; params?: { chunk?: string } };
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk') snapshotChunks.push(message.params?.chunk ?? '');
     if (message.id !== undefined) pending.get(message.id)?.(message.result);
   });
   const call = (method: string, params: object = {}) =>
@@ -52,6 +56,12 @@ export async function attachProfiler(port: number, dir: string): Promise<PhasePr
         const { profile: allocations } = (await call('HeapProfiler.stopSampling')) as { profile: unknown };
         writeFileSync(`${dir}/${name}.heapprofile`, JSON.stringify(allocations));
       }
+    },
+    async snapshot(name) {
+      snapshotChunks = [];
+      await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      writeFileSync(`${dir}/${name}.heapsnapshot`, snapshotChunks.join(''));
+      snapshotChunks = [];
     },
     close: () => socket.close(),
   };

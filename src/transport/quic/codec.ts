@@ -91,22 +91,26 @@ export function decodeFrameBody(body: Uint8Array): Frame {
   throw new FrameError('malformed_frame', `unknown frame kind ${String(kind)}`);
 }
 
+const NOTHING_BUFFERED = Buffer.alloc(0);
+
 /**
  * Splits a byte stream into frames. The length prefix is checked before the body is buffered, so an
  * oversized frame costs 4 bytes, not its claimed size. Yields frames until the stream ends; an end in
  * the middle of a frame is `malformed_frame`. @throws FrameError.
  */
 export async function* readFrames(chunks: AsyncIterable<Uint8Array>, maxFrameBytes = MAX_FRAME_BYTES): AsyncGenerator<Frame> {
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = NOTHING_BUFFERED;
   for await (const chunk of chunks) {
-    buffered = buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffered, chunk]);
+    // A view, not a pooled copy: a partial frame or a decoded payload kept for long would pin a whole
+    // pool slab. Chunks are the reader's own (the QUIC library copies each out; sockets allocate per read).
+    buffered = buffered.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([buffered, chunk]);
     for (;;) {
       if (buffered.length < HEADER_BYTES) break;
       const length = buffered.readUInt32BE(0);
       if (length > maxFrameBytes) throw new FrameError('frame_too_large', `frame payload exceeds limit (${length} bytes > ${maxFrameBytes} bytes)`);
       if (buffered.length < HEADER_BYTES + length) break;
       const body = buffered.subarray(HEADER_BYTES, HEADER_BYTES + length);
-      buffered = buffered.subarray(HEADER_BYTES + length);
+      buffered = buffered.length === HEADER_BYTES + length ? NOTHING_BUFFERED : buffered.subarray(HEADER_BYTES + length);
       yield decodeFrameBody(body);
     }
   }
