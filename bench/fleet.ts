@@ -183,6 +183,7 @@ try {
   const floorCpu = await cpuPercent(pid, Math.min(IDLE_SECONDS, 10));
   const floorRss = rssKib(pid);
   const floorHeap = await heapKib(daemon);
+  await profiler?.snapshot('floor');
 
   driver = new Driver(binary, daemon, nodesFile);
   const dialStarted = Date.now();
