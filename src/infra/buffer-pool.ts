@@ -1,7 +1,7 @@
 // The daemon's Buffer pool size: the 8 KiB of Node 22 rather than the 64 KiB Node 24 made the default.
 
 /** Bytes per pool slab; `Buffer.allocUnsafe` and `Buffer.from` take anything under half of it from a slab. */
-export const DAEMON_BUFFER_POOL_BYTES = 8 * 1024;
+const DAEMON_BUFFER_POOL_BYTES = 8 * 1024;
 
 /**
  * A small buffer that lives long (a QUIC stream's 4 KiB read chunk, a certificate's copy, a frame

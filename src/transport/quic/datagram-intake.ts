@@ -33,7 +33,6 @@ export class DatagramIntake {
   /** Immediates scheduled and not yet run. */
   private pending = 0;
   private closed = false;
-  dropped = 0;
 
   constructor(
     private readonly handle: DatagramHandler,
@@ -47,7 +46,6 @@ export class DatagramIntake {
   readonly push = (data: Buffer, from: RemoteInfo): void => {
     if (this.closed || data.length === 0) return;
     if (this.queuedBytes + data.length > this.maxQueuedBytes) {
-      this.dropped += 1;
       this.options.onDrop?.();
       return;
     }
@@ -105,15 +103,8 @@ export class DatagramIntake {
   };
 }
 
-/**
- * Moves the library's socket reading onto an intake. The library keeps its dgram socket and handler
- * protected; the listener already reaches for the socket to size its receive buffer.
- */
-export function installDatagramIntake(server: object, options: DatagramIntakeOptions = {}): DatagramIntake {
-  const quicSocket = (server as { socket?: { socket?: Socket; handleSocketMessage?: DatagramHandler } }).socket;
-  const socket = quicSocket?.socket;
-  const handler = quicSocket?.handleSocketMessage;
-  if (!socket || !handler) throw new Error('the QUIC server has no dgram socket and message handler where expected');
+/** Reads `socket` through an intake instead of handing each datagram to `handler` as it is read. */
+export function installDatagramIntake(socket: Socket, handler: DatagramHandler, options: DatagramIntakeOptions = {}): DatagramIntake {
   const intake = new DatagramIntake(handler, options);
   socket.off('message', handler);
   socket.on('message', intake.push);

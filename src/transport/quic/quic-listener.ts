@@ -8,8 +8,8 @@ import type { CertificateRefusal } from '../../core/devices/certificate-authorit
 import type { DeviceService } from '../../core/devices/devices.js';
 import { CoreError, isCoreError } from '../../core/errors.js';
 import { CERTIFICATE_ALERTS, QUIC_CRYPTO_ERROR_BASE } from './certificate-alerts.js';
-import { installDatagramIntake } from './datagram-intake.js';
 import type { NodeConnections } from './connections.js';
+import { type DatagramHandler, installDatagramIntake } from './datagram-intake.js';
 import type { Dispatcher } from './dispatch.js';
 import type { PeerFaults } from './peer-faults.js';
 import { webRpcStream } from './rpc-stream.js';
@@ -221,8 +221,9 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
     });
   });
   await server.start({ host: options.host, port: options.port });
-  enlargeReceiveBuffer(server, logger);
-  installDatagramIntake(server, {
+  const { socket, handleSocketMessage } = librarySocket(server);
+  enlargeReceiveBuffer(socket, logger);
+  installDatagramIntake(socket, handleSocketMessage, {
     onDrop: () => faults.record('datagram_queue_full'),
     onError: (error) => logger.warn({ err: error }, 'QUIC datagram handling failed'),
   });
@@ -238,11 +239,16 @@ export async function startQuicListener(options: QuicListenerOptions): Promise<Q
   };
 }
 
-/** The library keeps its dgram socket protected and has no option for its buffers; best effort. */
-function enlargeReceiveBuffer(server: QUICServer, logger: PinoLogger): void {
-  const socket = (server as unknown as { socket?: { socket?: Socket } }).socket?.socket;
+/** The library keeps its dgram socket and the socket's message handler protected and has no option for either. */
+function librarySocket(server: QUICServer): { socket: Socket; handleSocketMessage: DatagramHandler } {
+  const quicSocket = (server as unknown as { socket?: { socket?: Socket; handleSocketMessage?: DatagramHandler } }).socket;
+  if (!quicSocket?.socket || !quicSocket.handleSocketMessage) throw new Error('the QUIC server has no dgram socket and message handler where expected');
+  return { socket: quicSocket.socket, handleSocketMessage: quicSocket.handleSocketMessage };
+}
+
+/** Best effort: Linux caps the size at net.core.rmem_max. */
+function enlargeReceiveBuffer(socket: Socket, logger: PinoLogger): void {
   try {
-    if (!socket) throw new Error('the QUIC server has no dgram socket where expected');
     socket.setRecvBufferSize(QUIC_RECV_BUFFER_BYTES);
   } catch (error) {
     logger.warn({ err: error }, 'could not enlarge the QUIC UDP receive buffer');
