@@ -60,6 +60,14 @@ describe('console API for the web app', () => {
     const head = ((await (await session.request('/audit/events?limit=1000')).json()) as { next_after_seq: number }).next_after_seq;
     const runId = await startChat('while away');
     await waitForRunState(runId, 'done');
+    // The run shows done as soon as it ends; its journal event commits with the next group commit (≤ a
+    // few ms later). Replay reads the journal, so wait until the event is there to be missed.
+    for (let tries = 0; ; tries += 1) {
+      const page = (await (await session.request(`/audit/events?after_seq=${head}&limit=1000`)).json()) as { events: Array<{ kind: string; run_id: string | null }> };
+      if (page.events.some((event) => event.kind === 'run.completed' && event.run_id === runId)) break;
+      assert.ok(tries < 100, 'run.completed reached the journal');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const controller = new AbortController();
     const events = await session.request('/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(head) }, signal: controller.signal });
     const frames = await readUntil(readSse(events.body as ReadableStream<Uint8Array>), (seen) => seen.some((frame) => frame.event === 'ready'));
